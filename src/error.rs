@@ -1,0 +1,321 @@
+//! The crate's single error type.
+//!
+//! Every fallible entry point returns [`Error`]. Each variant carries the value that was rejected
+//! and, for data, where it sits (row and column, or file line and column), so that the message can
+//! say what failed, on which value, and what to do next.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Convenience alias for results whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `tae`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The data has no points or no columns.
+    EmptyData {
+        /// Number of points (rows).
+        n_points: usize,
+        /// Number of dimensions (columns).
+        dim: usize,
+    },
+    /// Fewer points than clusters.
+    TooFewPoints {
+        /// Number of points in the data.
+        n_points: usize,
+        /// Requested number of clusters.
+        n_clusters: usize,
+    },
+    /// The number of clusters is zero.
+    InvalidClusterCount {
+        /// The rejected value.
+        n_clusters: usize,
+    },
+    /// The latent dimension is zero or larger than the data dimension.
+    InvalidLatentDim {
+        /// The rejected latent dimension `h`.
+        latent_dim: usize,
+        /// The data dimension `d` (0 when not known yet).
+        dim: usize,
+    },
+    /// λ is negative, NaN, or above 1.
+    InvalidLambda {
+        /// The rejected value.
+        lambda: f64,
+    },
+    /// The number of restarts is zero.
+    InvalidRestartCount {
+        /// The rejected value.
+        n_init: usize,
+    },
+    /// The iteration limit is zero.
+    InvalidMaxIter {
+        /// The rejected value.
+        max_iter: usize,
+    },
+    /// The tolerance is negative or not finite.
+    InvalidTolerance {
+        /// The rejected value.
+        tol: f64,
+    },
+    /// A NaN or infinite value in the input data.
+    NonFiniteValue {
+        /// 0-based row (point) index.
+        row: usize,
+        /// 0-based column index.
+        column: usize,
+        /// The value found.
+        value: f64,
+    },
+    /// Data of one dimension given to something built for another.
+    DimensionMismatch {
+        /// The dimension that was expected.
+        expected: usize,
+        /// The dimension that was found.
+        found: usize,
+    },
+    /// Two sequences that must have the same length do not.
+    LengthMismatch {
+        /// What the sequences are, e.g. "initial labels" or "true labels".
+        what: &'static str,
+        /// The expected length.
+        expected: usize,
+        /// The length found.
+        found: usize,
+    },
+    /// A label outside `0..n_clusters`.
+    LabelOutOfRange {
+        /// 0-based position of the label.
+        index: usize,
+        /// The label found.
+        label: usize,
+        /// Number of clusters.
+        n_clusters: usize,
+    },
+    /// A fitted model whose parts have inconsistent shapes or values, e.g. one read from a file.
+    InvalidModel {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// faer's eigen or singular value decomposition did not converge.
+    DecompositionFailed {
+        /// Which decomposition: "self-adjoint eigendecomposition" or "thin SVD".
+        decomposition: &'static str,
+        /// The cluster whose scatter matrix was being decomposed (`None` for a global one).
+        cluster: Option<usize>,
+        /// The Lloyd iteration (0 for the first update).
+        iteration: usize,
+    },
+    /// A column cannot be scaled because its scale is zero (all values equal, or all zero).
+    ZeroScale {
+        /// Name of the column.
+        column: String,
+        /// The scaling method, "max" or "zscore".
+        method: &'static str,
+    },
+    /// Reading or writing a file failed at the operating-system level.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A CSV file could not be parsed.
+    Csv {
+        /// The file (empty for in-memory text).
+        path: PathBuf,
+        /// 1-based line number in the file (the header is line 1).
+        line: usize,
+        /// What went wrong on that line.
+        kind: CsvErrorKind,
+    },
+    /// A requested column is not in the data.
+    MissingColumn {
+        /// The requested name.
+        name: String,
+        /// The columns that are available.
+        available: Vec<String>,
+    },
+    /// A `.npy` file that is corrupt or uses a layout this reader does not support.
+    Npy {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// What went wrong on one line of a CSV file.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CsvErrorKind {
+    /// The file has no header line.
+    MissingHeader,
+    /// A row with a different number of fields than the header.
+    RaggedRow {
+        /// Fields in the header.
+        expected: usize,
+        /// Fields on this line.
+        found: usize,
+    },
+    /// A field that does not parse as a number.
+    NotNumeric {
+        /// 1-based column number.
+        column: usize,
+        /// Column name from the header.
+        name: String,
+        /// The text found.
+        value: String,
+    },
+    /// A missing value (`NA` or empty) where a number was required.
+    MissingValue {
+        /// 1-based column number.
+        column: usize,
+        /// Column name from the header.
+        name: String,
+    },
+    /// A quoted field that is not closed before the end of the file.
+    UnclosedQuote,
+    /// A header that names the same column twice.
+    DuplicateColumn {
+        /// The repeated name.
+        name: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::EmptyData { n_points, dim } => write!(
+                f,
+                "empty data: {n_points} points with {dim} columns; at least one point with one column is required"
+            ),
+            Error::TooFewPoints { n_points, n_clusters } => write!(
+                f,
+                "too few points: {n_points} points for {n_clusters} clusters; use at most {n_points} clusters or more data"
+            ),
+            Error::InvalidClusterCount { n_clusters } => write!(
+                f,
+                "invalid number of clusters {n_clusters}: it must be at least 1"
+            ),
+            Error::InvalidLatentDim { latent_dim, dim } => {
+                if *dim == 0 {
+                    write!(f, "invalid latent dimension {latent_dim}: it must be at least 1")
+                } else {
+                    write!(
+                        f,
+                        "invalid latent dimension {latent_dim} for data of dimension {dim}: it must be between 1 and {dim}"
+                    )
+                }
+            }
+            Error::InvalidLambda { lambda } => {
+                if *lambda > 1.0 {
+                    write!(
+                        f,
+                        "invalid lambda {lambda}: it must lie in [0, 1]; above 1 the optimal bases would be the bottom eigenvectors of each scatter matrix, not the top ones"
+                    )
+                } else {
+                    write!(f, "invalid lambda {lambda}: it must be a number in [0, 1]")
+                }
+            }
+            Error::InvalidRestartCount { n_init } => write!(
+                f,
+                "invalid number of restarts {n_init}: it must be at least 1"
+            ),
+            Error::InvalidMaxIter { max_iter } => write!(
+                f,
+                "invalid iteration limit {max_iter}: it must be at least 1"
+            ),
+            Error::InvalidTolerance { tol } => write!(
+                f,
+                "invalid tolerance {tol}: it must be a finite number >= 0"
+            ),
+            Error::NonFiniteValue { row, column, value } => write!(
+                f,
+                "non-finite value {value} at row {row}, column {column} (both 0-based); remove or impute it before fitting"
+            ),
+            Error::DimensionMismatch { expected, found } => write!(
+                f,
+                "dimension mismatch: expected data with {expected} columns, found {found}"
+            ),
+            Error::LengthMismatch { what, expected, found } => write!(
+                f,
+                "{what} has length {found}, expected {expected} (one per point)"
+            ),
+            Error::LabelOutOfRange { index, label, n_clusters } => write!(
+                f,
+                "label {label} at position {index} is out of range: labels must lie in 0..{n_clusters}"
+            ),
+            Error::InvalidModel { reason } => write!(f, "invalid model: {reason}"),
+            Error::DecompositionFailed { decomposition, cluster, iteration } => {
+                match cluster {
+                    Some(j) => write!(
+                        f,
+                        "{decomposition} of the scatter matrix of cluster {j} did not converge at Lloyd iteration {iteration}"
+                    )?,
+                    None => write!(f, "{decomposition} of the total scatter matrix did not converge")?,
+                }
+                write!(f, "; check the data for extreme magnitudes or rescale it")
+            }
+            Error::ZeroScale { column, method } => write!(
+                f,
+                "cannot apply {method} scaling to column '{column}': its scale is zero; drop the column or use another scaling"
+            ),
+            Error::Io { path, source } => {
+                write!(f, "I/O error on '{}': {source}", path.display())
+            }
+            Error::Csv { path, line, kind } => {
+                if path.as_os_str().is_empty() {
+                    write!(f, "CSV error on line {line}: ")?;
+                } else {
+                    write!(f, "CSV error in '{}' on line {line}: ", path.display())?;
+                }
+                match kind {
+                    CsvErrorKind::MissingHeader => write!(f, "no header line; the first line must name the columns"),
+                    CsvErrorKind::RaggedRow { expected, found } => write!(
+                        f,
+                        "found {found} fields, expected {expected} as in the header"
+                    ),
+                    CsvErrorKind::NotNumeric { column, name, value } => write!(
+                        f,
+                        "value '{value}' in column {column} ('{name}') is not a number; select numeric columns with --columns"
+                    ),
+                    CsvErrorKind::MissingValue { column, name } => write!(
+                        f,
+                        "missing value in column {column} ('{name}'); drop such rows with --drop-missing or impute them"
+                    ),
+                    CsvErrorKind::UnclosedQuote => write!(f, "a quoted field is not closed before the end of the file"),
+                    CsvErrorKind::DuplicateColumn { name } => write!(f, "the header names column '{name}' twice"),
+                }
+            }
+            Error::MissingColumn { name, available } => write!(
+                f,
+                "column '{name}' not found; available columns: {}",
+                available.join(", ")
+            ),
+            Error::Npy { path, reason } => {
+                write!(f, "cannot read .npy file '{}': {reason}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

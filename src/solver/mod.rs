@@ -1,0 +1,407 @@
+//! The closed-form solver: Lloyd iterations on the tied linear TAE.
+//!
+//! Data are `n × d` (one row per point). Cluster `j` has a center `c_j ∈ ℝᵈ` and a basis
+//! `W_j ∈ ℝ^{h×d}` with orthonormal rows, and a point costs
+//!
+//! ```text
+//! ℓ_j(x) = ‖x − c_j‖² − (1 − λ) ‖W_j (x − c_j)‖²,    0 ≤ λ ≤ 1.
+//! ```
+//!
+//! For fixed labels the loss `Σ_i ℓ_{j(i)}(x_i)` is minimised by `c_j` = the mean of the members
+//! and `W_j` = the top-h eigenvectors of their scatter matrix `S_j = Σ (x − c_j)(x − c_j)ᵀ`; for
+//! fixed centers and bases it is minimised by giving each point its lowest-loss cluster. A Lloyd
+//! iteration alternates the two, so the loss never increases:
+//!
+//! 1. **update**: group the points by label, compute means and scatter matrices, and take the
+//!    top-h eigenvectors of each scatter matrix (a thin SVD of the members when a cluster has
+//!    fewer members than dimensions);
+//! 2. **assign**: all `n × K` losses from two GEMMs per block of points, then the argmin, keeping
+//!    a point's label when it is still a minimiser, else the lowest index;
+//! 3. **re-seed** each empty cluster with the point of largest loss;
+//! 4. **stop** when the labels do not change, when the relative decrease of the loss falls below
+//!    `tol`, or after `max_iter` assignments.
+//!
+//! Each restart starts from k-means++ seeds (or given labels); the lowest-loss restart is kept,
+//! the earliest on a tie. Per-cluster and per-block work runs in rayon tasks with faer set to
+//! sequential inside each, and every sum is taken in a fixed order, so the result is the same
+//! bit for bit for any number of threads.
+
+pub(crate) mod assign;
+pub(crate) mod eigen;
+pub(crate) mod init;
+pub(crate) mod stats;
+
+use faer::{Mat, MatRef};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::data;
+use crate::error::{Error, Result};
+use crate::model::{FitSummary, LossTrace, TaeModel};
+use crate::params::{Init, ValidParams};
+use assign::{assign, reseed_empty_clusters, ClusterParams};
+use eigen::{top_basis_from_members, top_basis_from_scatter, uses_thin_svd, TopBasis};
+use stats::GroupedMembers;
+
+/// The globally centered data and the values every restart shares.
+struct Problem<'a> {
+    /// `n × d`: the data minus its column means.
+    x: MatRef<'a, f64>,
+    /// `‖x_i‖²` of each centered point.
+    row_norms: &'a [f64],
+    n_clusters: usize,
+    latent_dim: usize,
+    lambda: f64,
+    max_iter: usize,
+    tol: f64,
+}
+
+/// What one restart produced.
+struct Restart {
+    labels: Vec<usize>,
+    params: ClusterParams,
+    eigenvalues: Vec<Vec<f64>>,
+    cluster_sizes: Vec<usize>,
+    loss: f64,
+    n_iter: usize,
+    converged: bool,
+    n_reseeded: usize,
+    trace: LossTrace,
+}
+
+impl ValidParams {
+    /// Fits the linear TAE to `data` (`n × d`, one row per point).
+    ///
+    /// # Errors
+    /// [`Error::EmptyData`] for no points or columns, [`Error::NonFiniteValue`] at the first NaN
+    /// or infinity, [`Error::TooFewPoints`] when n < K, [`Error::InvalidLatentDim`] when h > d,
+    /// [`Error::LengthMismatch`] when initial labels do not have one entry per point, and
+    /// [`Error::DecompositionFailed`] if an eigendecomposition does not converge.
+    ///
+    /// ```
+    /// use tae::TaeParams;
+    ///
+    /// let penguins = tae::datasets::penguins();
+    /// let x = penguins.to_mat();
+    /// let model = TaeParams::new(3, 1).lambda(0.1).n_init(2).seed(1).check()?.fit(x.as_ref())?;
+    /// assert_eq!(model.labels().len(), 342);
+    /// assert_eq!(model.cluster_sizes().iter().sum::<usize>(), 342);
+    /// # Ok::<(), tae::Error>(())
+    /// ```
+    pub fn fit(&self, data: MatRef<'_, f64>) -> Result<TaeModel> {
+        data::check_finite(data)?;
+        let (n_points, dim) = data.shape();
+        if n_points < self.n_clusters() {
+            return Err(Error::TooFewPoints {
+                n_points,
+                n_clusters: self.n_clusters(),
+            });
+        }
+        if self.latent_dim() > dim {
+            return Err(Error::InvalidLatentDim {
+                latent_dim: self.latent_dim(),
+                dim,
+            });
+        }
+        if let Init::Labels(labels) = self.init() {
+            if labels.len() != n_points {
+                return Err(Error::LengthMismatch {
+                    what: "initial labels",
+                    expected: n_points,
+                    found: labels.len(),
+                });
+            }
+        }
+
+        // Centering first keeps ‖x‖² − 2x·c + ‖c‖² from cancelling catastrophically.
+        let offset = data::column_means(data);
+        let centered = data::subtract_row(data, &offset);
+        let row_norms: Vec<f64> = (0..n_points)
+            .map(|i| (0..dim).map(|c| centered[(i, c)] * centered[(i, c)]).sum())
+            .collect();
+        let problem = Problem {
+            x: centered.as_ref(),
+            row_norms: &row_norms,
+            n_clusters: self.n_clusters(),
+            latent_dim: self.latent_dim(),
+            lambda: self.lambda(),
+            max_iter: self.max_iter(),
+            tol: self.tol(),
+        };
+
+        let mut best: Option<Restart> = None;
+        let n_restarts = match self.init() {
+            Init::Labels(_) => 1,
+            Init::KMeansPlusPlus => self.n_init(),
+        };
+        for restart in 0..n_restarts {
+            let initial = match self.init() {
+                Init::Labels(labels) => labels.clone(),
+                Init::KMeansPlusPlus => {
+                    let mut rng = ChaCha8Rng::seed_from_u64(self.seed());
+                    rng.set_stream(restart as u64);
+                    let seeds = init::kmeans_plus_plus(problem.x, problem.n_clusters, &mut rng);
+                    nearest_seed_labels(&problem, &seeds)
+                }
+            };
+            let result = problem.run(initial)?;
+            if best.as_ref().is_none_or(|b| result.loss < b.loss) {
+                best = Some(result);
+            }
+        }
+        let best = best.expect("at least one restart");
+        Ok(build_model(best, &offset, self))
+    }
+}
+
+/// Labels every point with its nearest seed point (ties to the lowest seed index).
+fn nearest_seed_labels(problem: &Problem<'_>, seeds: &[usize]) -> Vec<usize> {
+    let dim = problem.x.ncols();
+    let centers = Mat::from_fn(seeds.len(), dim, |j, c| problem.x[(seeds[j], c)]);
+    let params = ClusterParams::new(
+        centers,
+        Mat::zeros(0, dim),
+        0,
+        1.0,
+        vec![true; seeds.len()],
+    );
+    let n_points = problem.x.nrows();
+    let mut labels = vec![0; n_points];
+    let mut best = vec![0.0; n_points];
+    // `usize::MAX` is never a label, so ties go to the lowest seed index.
+    let no_label = vec![usize::MAX; n_points];
+    assign_without_current(&params, problem, &no_label, &mut labels, &mut best);
+    labels
+}
+
+/// Assigns points when they have no current label to keep.
+fn assign_without_current(
+    params: &ClusterParams,
+    problem: &Problem<'_>,
+    no_label: &[usize],
+    labels: &mut [usize],
+    best: &mut [f64],
+) {
+    let n_clusters = params.n_clusters();
+    let rows = problem.x.nrows();
+    let block = assign::ASSIGN_BLOCK_ROWS;
+    labels
+        .par_chunks_mut(block)
+        .zip(best.par_chunks_mut(block))
+        .enumerate()
+        .for_each(|(b, (labels, best))| {
+            let start = b * block;
+            let len = labels.len().min(rows - start);
+            let mut losses = vec![0.0; len * n_clusters];
+            params.block_losses(
+                problem.x.subrows(start, len),
+                &problem.row_norms[start..start + len],
+                &mut losses,
+            );
+            for i in 0..len {
+                let row = &losses[i * n_clusters..(i + 1) * n_clusters];
+                let (argmin, min) = assign::argmin_keeping(row, no_label[start + i]);
+                labels[i] = argmin;
+                best[i] = min;
+            }
+        });
+}
+
+impl Problem<'_> {
+    /// Runs the Lloyd iteration from `labels` until it stops.
+    fn run(&self, mut labels: Vec<usize>) -> Result<Restart> {
+        let n_points = self.x.nrows();
+        let mut grouped = GroupedMembers::new(n_points, self.x.ncols(), self.n_clusters);
+        let mut next = vec![0usize; n_points];
+        let mut point_losses = vec![0.0; n_points];
+        let mut trace = LossTrace::default();
+        let mut n_reseeded = 0;
+
+        // Given labels may leave a cluster empty: fit the others, then re-seed it from the
+        // worst-fitting point before the first real update.
+        if (0..self.n_clusters).any(|j| !labels.contains(&j)) {
+            let (params, _) = self.update(&mut grouped, &labels, 0)?;
+            self.current_losses(&params, &labels, &mut point_losses);
+            n_reseeded += reseed_empty_clusters(&mut labels, &mut point_losses, self.n_clusters);
+        }
+
+        let (mut params, mut eigenvalues) = self.update(&mut grouped, &labels, 0)?;
+        let mut step = assign(
+            &params,
+            self.x,
+            self.row_norms,
+            &labels,
+            &mut next,
+            &mut point_losses,
+        );
+        let mut loss = step.current_loss;
+        trace.after_update.push(loss);
+
+        let mut n_iter = 0;
+        let mut converged = false;
+        while n_iter < self.max_iter {
+            n_iter += 1;
+            trace.after_assignment.push(step.best_loss);
+            n_reseeded += reseed_empty_clusters(&mut next, &mut point_losses, self.n_clusters);
+            if next == labels {
+                converged = true;
+                break;
+            }
+            std::mem::swap(&mut labels, &mut next);
+
+            (params, eigenvalues) = self.update(&mut grouped, &labels, n_iter)?;
+            step = assign(
+                &params,
+                self.x,
+                self.row_norms,
+                &labels,
+                &mut next,
+                &mut point_losses,
+            );
+            let previous = loss;
+            loss = step.current_loss;
+            trace.after_update.push(loss);
+            debug_assert!(
+                loss <= previous + 1e-9 * trace.after_update[0].abs().max(f64::MIN_POSITIVE),
+                "Lloyd loss increased from {previous} to {loss} at iteration {n_iter}"
+            );
+
+            let decrease = if previous > 0.0 {
+                (previous - loss) / previous
+            } else {
+                0.0
+            };
+            if decrease < self.tol {
+                converged = true;
+                break;
+            }
+        }
+
+        let cluster_sizes = (0..self.n_clusters).map(|j| grouped.count(j)).collect();
+        Ok(Restart {
+            labels,
+            params,
+            eigenvalues,
+            cluster_sizes,
+            loss,
+            n_iter,
+            converged,
+            n_reseeded,
+            trace,
+        })
+    }
+
+    /// Overwrites `losses` with each point's loss at its current label.
+    fn current_losses(&self, params: &ClusterParams, labels: &[usize], losses: &mut [f64]) {
+        let n_clusters = self.n_clusters;
+        let block = assign::ASSIGN_BLOCK_ROWS;
+        losses
+            .par_chunks_mut(block)
+            .enumerate()
+            .for_each(|(b, out)| {
+                let start = b * block;
+                let len = out.len();
+                let mut all = vec![0.0; len * n_clusters];
+                params.block_losses(
+                    self.x.subrows(start, len),
+                    &self.row_norms[start..start + len],
+                    &mut all,
+                );
+                for i in 0..len {
+                    out[i] = all[i * n_clusters + labels[start + i]];
+                }
+            });
+    }
+
+    /// The update half-step: centers are the member means, bases the top-h eigenvectors of the
+    /// member scatter matrices. Returns the parameters and each cluster's top-h eigenvalues.
+    fn update(
+        &self,
+        grouped: &mut GroupedMembers,
+        labels: &[usize],
+        iteration: usize,
+    ) -> Result<(ClusterParams, Vec<Vec<f64>>)> {
+        let dim = self.x.ncols();
+        let h = self.latent_dim;
+        grouped.update(self.x, labels);
+        let counts: Vec<usize> = (0..self.n_clusters).map(|j| grouped.count(j)).collect();
+        let active: Vec<bool> = counts.iter().map(|&c| c > 0).collect();
+        let centers = grouped.means.clone();
+        if h == 0 {
+            let params = ClusterParams::new(centers, Mat::zeros(0, dim), 0, self.lambda, active);
+            return Ok((params, vec![Vec::new(); self.n_clusters]));
+        }
+
+        let needs_scatter: Vec<usize> = (0..self.n_clusters)
+            .filter(|&j| counts[j] > 0 && !uses_thin_svd(counts[j], dim, h))
+            .collect();
+        let mut scatters = grouped.scatters(&needs_scatter).into_iter();
+        let mut scatter_of: Vec<Option<Mat<f64>>> = vec![None; self.n_clusters];
+        for &j in &needs_scatter {
+            scatter_of[j] = scatters.next();
+        }
+
+        let grouped: &GroupedMembers = grouped;
+        let results: Vec<Result<TopBasis>> = scatter_of
+            .par_iter()
+            .enumerate()
+            .map(|(j, scatter)| {
+                let top = if counts[j] == 0 {
+                    // Only reachable before re-seeding; any orthonormal rows will do.
+                    Ok(TopBasis {
+                        basis: Mat::from_fn(h, dim, |k, c| if k == c { 1.0 } else { 0.0 }),
+                        eigenvalues: vec![0.0; h],
+                    })
+                } else if let Some(scatter) = scatter {
+                    top_basis_from_scatter(scatter.as_ref(), h)
+                } else {
+                    top_basis_from_members(grouped.members(j), h)
+                };
+                top.map_err(|failure| Error::DecompositionFailed {
+                    decomposition: failure.name(),
+                    cluster: Some(j),
+                    iteration,
+                })
+            })
+            .collect();
+
+        let mut bases = Mat::zeros(self.n_clusters * h, dim);
+        let mut eigenvalues = Vec::with_capacity(self.n_clusters);
+        for (j, result) in results.into_iter().enumerate() {
+            let top = result?;
+            for k in 0..h {
+                for c in 0..dim {
+                    bases[(j * h + k, c)] = top.basis[(k, c)];
+                }
+            }
+            eigenvalues.push(top.eigenvalues);
+        }
+        let params = ClusterParams::new(centers, bases, h, self.lambda, active);
+        Ok((params, eigenvalues))
+    }
+}
+
+/// Moves a restart's result back to the data's own coordinates.
+fn build_model(best: Restart, offset: &[f64], params: &ValidParams) -> TaeModel {
+    let n_clusters = params.n_clusters();
+    let h = params.latent_dim();
+    let dim = offset.len();
+    let centers = Mat::from_fn(n_clusters, dim, |j, c| {
+        best.params.centers[(j, c)] + offset[c]
+    });
+    let bases = (0..n_clusters)
+        .map(|j| Mat::from_fn(h, dim, |k, c| best.params.bases[(j * h + k, c)]))
+        .collect();
+    let summary = FitSummary {
+        labels: best.labels,
+        cluster_sizes: best.cluster_sizes,
+        loss: best.loss,
+        n_iter: best.n_iter,
+        converged: best.converged,
+        n_reseeded: best.n_reseeded,
+        loss_trace: best.trace,
+        scatter_eigenvalues: best.eigenvalues,
+    };
+    TaeModel::from_fit(centers, bases, params.lambda(), summary)
+}
