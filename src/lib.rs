@@ -6,6 +6,7 @@ pub mod data;
 pub mod error;
 pub mod model;
 pub mod params;
+pub mod planted;
 pub(crate) mod solver;
 
 pub use error::{Error, Result};

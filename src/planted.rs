@@ -1,0 +1,258 @@
+//! Planted Gaussian mixtures: data whose true clusters, means and subspaces are known.
+//!
+//! Cluster `j` draws `x = μ_j + U_j diag(√s_j) z` with `z ~ N(0, I_d)`, where `U_j` is a `d × d`
+//! orthogonal matrix and `s_j` its spectrum (variances along the columns of `U_j`, decreasing),
+//! so its covariance is `U_j diag(s_j) U_jᵀ` and its top-h principal subspace is spanned by the
+//! first h columns of `U_j`. Optional extra dimensions carry pure noise, and isotropic noise can
+//! be added to every coordinate.
+//!
+//! ```
+//! use tae::planted::PlantedMixture;
+//!
+//! // The default planted model: K = 3, d = 10, h = 2, 300 points per cluster.
+//! let sample = PlantedMixture::default_model(5.0, 300, 0)?.sample(1)?;
+//! assert_eq!(sample.data.shape(), (900, 10));
+//! assert_eq!(sample.labels.iter().filter(|&&l| l == 2).count(), 300);
+//! # Ok::<(), tae::Error>(())
+//! ```
+
+use faer::{Mat, MatRef};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::error::{Error, Result};
+
+/// One planted cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlantedCluster {
+    /// The mean `μ_j` (length d).
+    pub mean: Vec<f64>,
+    /// `d × d` orthogonal matrix whose columns are the principal directions.
+    pub rotation: Mat<f64>,
+    /// Variances along the columns of `rotation`, in decreasing order.
+    pub spectrum: Vec<f64>,
+    /// Number of points to draw.
+    pub size: usize,
+}
+
+/// A planted mixture: clusters, extra noise dimensions and additive noise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlantedMixture {
+    /// The clusters, all of the same dimension.
+    pub clusters: Vec<PlantedCluster>,
+    /// Pure-noise dimensions appended after the cluster dimensions.
+    pub noise_dims: usize,
+    /// Standard deviation of the pure-noise dimensions.
+    pub noise_dims_std: f64,
+    /// Standard deviation of isotropic noise added to every coordinate (0 for none).
+    pub additive_noise_std: f64,
+}
+
+/// Points drawn from a [`PlantedMixture`], with the truth they were drawn from.
+#[derive(Debug, Clone)]
+pub struct PlantedSample {
+    /// `n × d` points, cluster after cluster.
+    pub data: Mat<f64>,
+    /// The true cluster of each point.
+    pub labels: Vec<usize>,
+    /// `K × d` true means (zero in the noise dimensions).
+    pub means: Mat<f64>,
+    /// The `d × d` rotations of the clusters, padded with the identity on noise dimensions.
+    pub rotations: Vec<Mat<f64>>,
+}
+
+impl PlantedSample {
+    /// The true top-`h` subspace of cluster `j` as an `h × d` matrix with orthonormal rows.
+    pub fn subspace(&self, j: usize, h: usize) -> Mat<f64> {
+        let rotation = &self.rotations[j];
+        Mat::from_fn(h, rotation.nrows(), |k, c| rotation[(c, k)])
+    }
+}
+
+/// Returns a uniformly random `dim × dim` orthogonal matrix: the Q factor of a Gaussian matrix,
+/// with column signs fixed so that R has a positive diagonal (which makes Q Haar-distributed).
+pub fn random_rotation(dim: usize, rng: &mut ChaCha8Rng) -> Mat<f64> {
+    let gaussian: Mat<f64> = Mat::from_fn(dim, dim, |_, _| normal(rng));
+    let qr = gaussian.qr();
+    let q = qr.compute_Q();
+    let r = qr.R();
+    Mat::from_fn(dim, dim, |i, j| {
+        let sign = if r[(j, j)] < 0.0 { -1.0 } else { 1.0 };
+        q[(i, j)] * sign
+    })
+}
+
+impl PlantedMixture {
+    /// The default planted model: K = 3 clusters in d = 10 dimensions, spectra
+    /// `(9, 7.2, 0.05, …, 0.05)` along random rotations, means `separation · N(0, I)/√d`, and
+    /// `size` points per cluster. Rotations and means come from `seed`.
+    ///
+    /// # Errors
+    /// [`Error::EmptyData`] when `size` is 0.
+    pub fn default_model(separation: f64, size: usize, seed: u64) -> Result<PlantedMixture> {
+        if size == 0 {
+            return Err(Error::EmptyData {
+                n_points: 0,
+                dim: 10,
+            });
+        }
+        let dim = 10;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut spectrum = vec![0.05; dim];
+        spectrum[0] = 9.0;
+        spectrum[1] = 7.2;
+        let clusters = (0..3)
+            .map(|_| {
+                let rotation = random_rotation(dim, &mut rng);
+                let mean = (0..dim)
+                    .map(|_| {
+                        let z: f64 = StandardNormal.sample(&mut rng);
+                        separation * z / (dim as f64).sqrt()
+                    })
+                    .collect();
+                PlantedCluster {
+                    mean,
+                    rotation,
+                    spectrum: spectrum.clone(),
+                    size,
+                }
+            })
+            .collect();
+        Ok(PlantedMixture {
+            clusters,
+            noise_dims: 0,
+            noise_dims_std: 0.0,
+            additive_noise_std: 0.0,
+        })
+    }
+
+    /// Checks shapes and values: at least one cluster and one point, equal dimensions,
+    /// orthogonal rotations, finite non-negative spectra and noise levels.
+    pub fn check(&self) -> Result<()> {
+        let invalid = |reason: String| Err(Error::InvalidModel { reason });
+        let Some(first) = self.clusters.first() else {
+            return invalid("a planted mixture needs at least one cluster".into());
+        };
+        let dim = first.mean.len();
+        let total: usize = self.clusters.iter().map(|c| c.size).sum();
+        if dim == 0 || total == 0 {
+            return Err(Error::EmptyData {
+                n_points: total,
+                dim,
+            });
+        }
+        for (j, cluster) in self.clusters.iter().enumerate() {
+            if cluster.mean.len() != dim
+                || cluster.spectrum.len() != dim
+                || cluster.rotation.shape() != (dim, dim)
+            {
+                return invalid(format!(
+                    "planted cluster {j} does not have dimension {dim} in its mean, spectrum and rotation"
+                ));
+            }
+            if cluster.spectrum.iter().any(|s| !(s.is_finite() && *s >= 0.0)) {
+                return invalid(format!(
+                    "planted cluster {j} has a negative or non-finite variance"
+                ));
+            }
+            if cluster.mean.iter().any(|m| !m.is_finite()) {
+                return invalid(format!("planted cluster {j} has a non-finite mean"));
+            }
+            let gram = cluster.rotation.transpose() * &cluster.rotation;
+            let deviation = (gram - Mat::<f64>::identity(dim, dim)).norm_max();
+            if !(deviation <= 1e-8) {
+                return invalid(format!(
+                    "the rotation of planted cluster {j} is not orthogonal (max |UᵀU − I| = {deviation:e})"
+                ));
+            }
+        }
+        for (name, value) in [
+            ("noise_dims_std", self.noise_dims_std),
+            ("additive_noise_std", self.additive_noise_std),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return invalid(format!("{name} is {value}; it must be finite and >= 0"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Draws the points with the given seed.
+    ///
+    /// # Errors
+    /// The errors of [`PlantedMixture::check`].
+    pub fn sample(&self, seed: u64) -> Result<PlantedSample> {
+        self.check()?;
+        let inner = self.clusters[0].mean.len();
+        let dim = inner + self.noise_dims;
+        let total: usize = self.clusters.iter().map(|c| c.size).sum();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+
+        let mut data = Mat::zeros(total, dim);
+        let mut labels = Vec::with_capacity(total);
+        let mut row = 0;
+        for (j, cluster) in self.clusters.iter().enumerate() {
+            let scales: Vec<f64> = cluster.spectrum.iter().map(|s| s.sqrt()).collect();
+            for _ in 0..cluster.size {
+                let z: Vec<f64> = (0..inner)
+                    .map(|k| scales[k] * normal(&mut rng))
+                    .collect();
+                for c in 0..inner {
+                    let rotated: f64 = (0..inner).map(|k| cluster.rotation[(c, k)] * z[k]).sum();
+                    data[(row, c)] = cluster.mean[c] + rotated;
+                }
+                for c in inner..dim {
+                    let z: f64 = StandardNormal.sample(&mut rng);
+                    data[(row, c)] = self.noise_dims_std * z;
+                }
+                if self.additive_noise_std > 0.0 {
+                    for c in 0..dim {
+                        let z: f64 = StandardNormal.sample(&mut rng);
+                        data[(row, c)] += self.additive_noise_std * z;
+                    }
+                }
+                labels.push(j);
+                row += 1;
+            }
+        }
+
+        let means = Mat::from_fn(self.clusters.len(), dim, |j, c| {
+            if c < inner {
+                self.clusters[j].mean[c]
+            } else {
+                0.0
+            }
+        });
+        let rotations = self
+            .clusters
+            .iter()
+            .map(|cluster| pad_rotation(cluster.rotation.as_ref(), dim))
+            .collect();
+        Ok(PlantedSample {
+            data,
+            labels,
+            means,
+            rotations,
+        })
+    }
+}
+
+/// Draws one standard normal value.
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    StandardNormal.sample(rng)
+}
+
+/// Embeds a rotation of the first dimensions into `dim` dimensions, identity on the rest.
+fn pad_rotation(rotation: MatRef<'_, f64>, dim: usize) -> Mat<f64> {
+    let inner = rotation.nrows();
+    Mat::from_fn(dim, dim, |i, j| {
+        if i < inner && j < inner {
+            rotation[(i, j)]
+        } else if i == j {
+            1.0
+        } else {
+            0.0
+        }
+    })
+}

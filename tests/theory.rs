@@ -1,0 +1,368 @@
+//! Numerical checks of the theory of the tied linear TAE on planted Gaussian mixtures.
+//!
+//! Each test name starts with the id of the claim it checks. The planted model (PM) has K = 3
+//! clusters in d = 10 dimensions with spectra (9, 7.2, 0.05, …) along random rotations and
+//! means `separation · N(0, I)/√d`; λ = 0.1 and h = 2 unless a test says otherwise.
+
+mod common;
+
+use common::*;
+use faer::Mat;
+use nalgebra::{DMatrix, DVector};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tae::baselines::KMeans;
+use tae::planted::PlantedMixture;
+use tae::{FitSummary, Init, TaeModel, TaeParams};
+
+const LAMBDA: f64 = 0.1;
+
+fn fit_pm(separation: f64, seed: u64) -> (tae::planted::PlantedSample, TaeModel) {
+    let sample = planted(separation, 300, seed);
+    let model = TaeParams::new(3, 2)
+        .lambda(LAMBDA)
+        .tol(0.0)
+        .seed(seed)
+        .check()
+        .unwrap()
+        .fit(sample.data.as_ref())
+        .unwrap();
+    (sample, model)
+}
+
+/// A model with one cluster at `center` with basis `basis`, built from parts.
+fn single_cluster(center: &DVector<f64>, basis: &DMatrix<f64>, lambda: f64) -> TaeModel {
+    let centers = Mat::from_fn(1, center.len(), |_, c| center[c]);
+    TaeModel::from_parts(centers, vec![to_faer(basis)], lambda, FitSummary::default()).unwrap()
+}
+
+/// Center `j` of a model as a nalgebra vector.
+fn center_of(model: &TaeModel, j: usize) -> DVector<f64> {
+    DVector::from_fn(model.dim(), |c, _| model.centers()[(j, c)])
+}
+
+/// A random `h × d` matrix with orthonormal rows (Q factor of a Gaussian matrix, by nalgebra).
+fn random_basis(h: usize, d: usize, rng: &mut ChaCha8Rng) -> DMatrix<f64> {
+    let gaussian = DMatrix::from_fn(d, h, |_, _| rng.random::<f64>() - 0.5);
+    gaussian.qr().q().transpose()
+}
+
+#[test]
+fn c1_loss_identity_and_spectrum() {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    for (h, d, lambda) in [(1, 2, 0.1), (2, 5, 0.5), (3, 7, 0.0), (4, 4, 0.9), (2, 10, 1.0)] {
+        let basis = random_basis(h, d, &mut rng);
+        let center = DVector::from_fn(d, |_, _| 3.0 * rng.random::<f64>());
+        let model = single_cluster(&center, &basis, lambda);
+        let points = DMatrix::from_fn(20, d, |_, _| 10.0 * rng.random::<f64>() - 5.0);
+        let losses = model.losses(to_faer(&points).as_ref()).unwrap();
+
+        // A = I − (1 − λ)WᵀW has eigenvalue λ (h times) and 1 (d − h times).
+        let a = DMatrix::identity(d, d) - (1.0 - lambda) * basis.transpose() * &basis;
+        let mut eigenvalues: Vec<f64> = a.clone().symmetric_eigenvalues().iter().copied().collect();
+        eigenvalues.sort_by(f64::total_cmp);
+        for (k, &e) in eigenvalues.iter().enumerate() {
+            let expected = if k < h { lambda } else { 1.0 };
+            assert!((e - expected).abs() < 1e-12, "h={h} d={d} λ={lambda}: eigenvalue {k} = {e}");
+        }
+
+        for i in 0..points.nrows() {
+            let x = points.row(i).transpose();
+            let y = &x - &center;
+            let ae_form = loss_ae_form(&x, &center, &basis, lambda);
+            let short_form = y.norm_squared() - (1.0 - lambda) * (&basis * &y).norm_squared();
+            let quadratic = (y.transpose() * &a * &y)[(0, 0)];
+            let scale = y.norm_squared().max(1e-300);
+            assert!((ae_form - short_form).abs() / scale < 1e-12);
+            assert!((ae_form - quadratic).abs() / scale < 1e-12);
+            assert!(
+                (losses[(i, 0)] - ae_form).abs() / scale < 1e-12,
+                "crate loss {} vs oracle {ae_form}",
+                losses[(i, 0)]
+            );
+        }
+    }
+}
+
+#[test]
+fn c2_center_is_member_mean() {
+    let (sample, model) = fit_pm(5.0, 2);
+    let x = to_na(sample.data.as_ref());
+    let labels = model.labels();
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    for j in 0..3 {
+        let basis = to_na(model.bases()[j].as_ref());
+        let (mean, _) = cluster_mean_scatter(&x, labels, j);
+        let a = DMatrix::identity(10, 10) - (1.0 - LAMBDA) * basis.transpose() * &basis;
+        let members: Vec<usize> = (0..x.nrows()).filter(|&i| labels[i] == j).collect();
+        let cluster_loss = |center: &DVector<f64>| -> f64 {
+            let model = single_cluster(center, &basis, LAMBDA);
+            let points = DMatrix::from_fn(members.len(), 10, |r, c| x[(members[r], c)]);
+            let losses = model.losses(to_faer(&points).as_ref()).unwrap();
+            (0..members.len()).map(|r| losses[(r, 0)]).sum()
+        };
+
+        // The gradient −2 Σ A (x_i − c) vanishes at the mean.
+        let mut gradient = DVector::zeros(10);
+        for &i in &members {
+            gradient += -2.0 * &a * (x.row(i).transpose() - &mean);
+        }
+        let at_mean = cluster_loss(&mean);
+        assert!(gradient.norm() / at_mean < 1e-10, "cluster {j}: |∇| = {}", gradient.norm());
+
+        // L(c) − L(m) = N (m − c)ᵀ A (m − c) ≥ 0 for any other center.
+        for _ in 0..5 {
+            let shift = DVector::from_fn(10, |_, _| rng.random::<f64>() - 0.5);
+            let center = &mean + &shift;
+            let expected = members.len() as f64 * (shift.transpose() * &a * &shift)[(0, 0)];
+            let found = cluster_loss(&center) - at_mean;
+            assert!(expected > 0.0);
+            assert!(
+                (found - expected).abs() / at_mean < 1e-10,
+                "cluster {j}: L(c) − L(m) = {found}, expected {expected}"
+            );
+        }
+    }
+}
+
+#[test]
+fn c5_hard_assignment_minimises_over_simplex() {
+    let (sample, model) = fit_pm(3.0, 5);
+    let losses = model.losses(sample.data.as_ref()).unwrap();
+    let n = losses.nrows();
+    let hard: f64 = (0..n)
+        .map(|i| (0..3).map(|j| losses[(i, j)]).fold(f64::INFINITY, f64::min))
+        .sum();
+
+    // The argmin labels of `predict` attain the minimum.
+    let predicted = model.predict(sample.data.as_ref()).unwrap();
+    let at_predicted: f64 = (0..n).map(|i| losses[(i, predicted[i])]).sum();
+    assert_eq!(at_predicted, hard);
+
+    // Random soft assignments (columns in the simplex) never do better.
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    for _ in 0..200 {
+        let mut soft = 0.0;
+        for i in 0..n {
+            let weights: Vec<f64> = (0..3).map(|_| -rng.random::<f64>().ln()).collect();
+            let total: f64 = weights.iter().sum();
+            soft += (0..3).map(|j| weights[j] / total * losses[(i, j)]).sum::<f64>();
+        }
+        assert!(soft >= hard - 1e-12 * hard, "soft {soft} < hard {hard}");
+    }
+}
+
+#[test]
+fn c6_loss_never_increases() {
+    for seed in 0..4 {
+        for separation in [3.0, 5.0] {
+            let sample = planted(separation, 300, seed);
+            for lambda in [0.0, 0.1, 0.5, 1.0] {
+                let model = TaeParams::new(3, 2)
+                    .lambda(lambda)
+                    .tol(0.0)
+                    .n_init(3)
+                    .seed(seed)
+                    .check()
+                    .unwrap()
+                    .fit(sample.data.as_ref())
+                    .unwrap();
+                let trace = &model.summary().loss_trace;
+                let mut sequence = Vec::new();
+                for t in 0..trace.after_update.len() {
+                    sequence.push(trace.after_update[t]);
+                    if let Some(&a) = trace.after_assignment.get(t) {
+                        sequence.push(a);
+                    }
+                }
+                let slack = 1e-9 * sequence[0].abs();
+                for pair in sequence.windows(2) {
+                    assert!(
+                        pair[1] <= pair[0] + slack,
+                        "seed {seed} λ={lambda}: loss rose from {} to {}",
+                        pair[0],
+                        pair[1]
+                    );
+                }
+                assert!(model.converged(), "seed {seed} λ={lambda} did not terminate");
+                assert_eq!(model.loss(), *trace.after_update.last().unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn c7_fixed_point_conditions() {
+    for seed in 0..3 {
+        let (sample, model) = fit_pm(3.0, seed);
+        assert!(model.converged());
+        let x = to_na(sample.data.as_ref());
+        let labels = model.labels();
+        let scale = x.iter().map(|v| v.abs()).fold(0.0, f64::max);
+
+        for j in 0..3 {
+            // The center is the mean of the assigned points.
+            let (mean, scatter) = cluster_mean_scatter(&x, labels, j);
+            let center = model.centers().row(j);
+            for c in 0..10 {
+                assert!(
+                    (center[c] - mean[c]).abs() <= 1e-12 * scale,
+                    "seed {seed} cluster {j}: center {} vs mean {}",
+                    center[c],
+                    mean[c]
+                );
+            }
+
+            // The basis spans the top-h eigenvectors of the scatter matrix (nalgebra's solver).
+            let (expected, gap) = top_projector(&scatter, 2);
+            assert!(gap > 0.0);
+            let difference = spectral_norm(&(projector(model.bases()[j].as_ref()) - expected));
+            assert!(difference < 1e-8, "seed {seed} cluster {j}: projector off by {difference}");
+        }
+
+        // Every label is an argmin of the loss under the final centers and bases.
+        let losses = model.losses(sample.data.as_ref()).unwrap();
+        for (i, &label) in labels.iter().enumerate() {
+            let min = (0..3).map(|j| losses[(i, j)]).fold(f64::INFINITY, f64::min);
+            assert!(losses[(i, label)] <= min + 1e-12 * scale * scale, "point {i}");
+        }
+    }
+}
+
+#[test]
+fn c11_lambda_one_is_kmeans() {
+    // ℓ_j(x) = ‖x − c_j‖² for any basis when λ = 1.
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let basis = random_basis(3, 6, &mut rng);
+    let center = DVector::from_fn(6, |_, _| rng.random::<f64>());
+    let model = single_cluster(&center, &basis, 1.0);
+    let points = DMatrix::from_fn(30, 6, |_, _| 4.0 * rng.random::<f64>() - 2.0);
+    let losses = model.losses(to_faer(&points).as_ref()).unwrap();
+    for i in 0..30 {
+        let distance = (points.row(i).transpose() - &center).norm_squared();
+        assert!((losses[(i, 0)] - distance).abs() <= 1e-12 * distance);
+    }
+
+    // From the same initial labels, the TAE at λ = 1 and k-means take the same steps.
+    for seed in 0..4 {
+        let sample = planted(3.0, 200, seed);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let initial: Vec<usize> = (0..600).map(|_| rng.random_range(0..3)).collect();
+        let tae = TaeParams::new(3, 2)
+            .lambda(1.0)
+            .tol(0.0)
+            .init(Init::Labels(initial.clone()))
+            .check()
+            .unwrap()
+            .fit(sample.data.as_ref())
+            .unwrap();
+        let kmeans = KMeans::params(3)
+            .tol(0.0)
+            .init(Init::Labels(initial))
+            .check()
+            .unwrap()
+            .fit(sample.data.as_ref())
+            .unwrap();
+        assert_eq!(tae.labels(), kmeans.labels(), "seed {seed}");
+        assert_eq!(tae.n_iter(), kmeans.n_iter());
+        assert_eq!(&tae.summary().loss_trace, kmeans.loss_trace());
+    }
+}
+
+#[test]
+fn c16_test_time_rule() {
+    let (_, model) = fit_pm(3.0, 16);
+    let held_out = planted(3.0, 200, 16);
+    let x = to_na(held_out.data.as_ref());
+    let losses = model.losses(held_out.data.as_ref()).unwrap();
+    let encoding = model.encode(held_out.data.as_ref()).unwrap();
+    let reconstructed = to_na(model.reconstruct(held_out.data.as_ref()).unwrap().as_ref());
+
+    for i in 0..x.nrows() {
+        let point = x.row(i).transpose();
+        let j = encoding.labels[i];
+        let center = center_of(&model, j);
+        let basis = to_na(model.bases()[j].as_ref());
+        let x_hat = reconstructed.row(i).transpose();
+        let scale = point.norm_squared().max(1.0);
+
+        // The predicted cluster minimises the loss including the λ term (nalgebra oracle).
+        let oracle: Vec<f64> = (0..3)
+            .map(|k| {
+                let c = center_of(&model, k);
+                loss_ae_form(&point, &c, &to_na(model.bases()[k].as_ref()), LAMBDA)
+            })
+            .collect();
+        let min = oracle.iter().copied().fold(f64::INFINITY, f64::min);
+        assert!(oracle[j] <= min + 1e-12 * scale);
+        for k in 0..3 {
+            assert!((losses[(i, k)] - oracle[k]).abs() <= 1e-11 * scale);
+        }
+
+        // Projecting x̂ onto the same flat returns x̂.
+        let again = &center + basis.transpose() * (&basis * (&x_hat - &center));
+        assert!((&again - &x_hat).norm() <= 1e-12 * scale.sqrt());
+
+        // The residual is orthogonal to the basis.
+        assert!((&basis * (&point - &x_hat)).norm() <= 1e-12 * scale.sqrt());
+
+        // ‖x − x̂‖² = ℓ_j(x) − λ‖W(x − c)‖², with the code from `encode`.
+        let code_norm: f64 = (0..2).map(|k| encoding.codes[(i, k)].powi(2)).sum();
+        let residual = (&point - &x_hat).norm_squared();
+        assert!((residual - (losses[(i, j)] - LAMBDA * code_norm)).abs() <= 1e-11 * scale);
+    }
+
+    // With h = d the reconstruction is the identity.
+    let sample = planted(3.0, 50, 3);
+    let full = TaeParams::new(3, 10)
+        .lambda(LAMBDA)
+        .check()
+        .unwrap()
+        .fit(sample.data.as_ref())
+        .unwrap();
+    let x_hat = full.reconstruct(held_out.data.as_ref()).unwrap();
+    let difference = (&x_hat - &held_out.data).norm_max();
+    assert!(difference <= 1e-12 * held_out.data.norm_max(), "{difference}");
+}
+
+#[test]
+fn c9_planted_recovery() {
+    for seed in 0..3 {
+        for separation in [3.0, 5.0] {
+            let sample = planted(separation, 300, seed);
+            let model = TaeParams::new(3, 2)
+                .lambda(LAMBDA)
+                .seed(seed)
+                .check()
+                .unwrap()
+                .fit(sample.data.as_ref())
+                .unwrap();
+            let accuracy = accuracy_by_permutation(&sample.labels, model.labels(), 3);
+            assert!(accuracy >= 0.99, "seed {seed} sep {separation}: accuracy {accuracy}");
+
+            let held_out = PlantedMixture::default_model(separation, 200, seed)
+                .unwrap()
+                .sample(seed + 5000)
+                .unwrap();
+            let predicted = model.predict(held_out.data.as_ref()).unwrap();
+            let held_accuracy = accuracy_by_permutation(&held_out.labels, &predicted, 3);
+            assert!(held_accuracy >= 0.99, "seed {seed}: held-out accuracy {held_accuracy}");
+
+            // Match each fitted cluster to the true cluster with the nearest mean.
+            for j in 0..3 {
+                let center = to_na(model.centers().subrows(j, 1));
+                let (truth, distance) = (0..3)
+                    .map(|t| (t, (&center - to_na(sample.means.subrows(t, 1))).norm()))
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+                    .unwrap();
+                assert!(distance <= 0.6, "seed {seed}: center error {distance}");
+                let sine = spectral_norm(
+                    &(projector(model.bases()[j].as_ref())
+                        - projector(sample.subspace(truth, 2).as_ref())),
+                );
+                assert!(sine <= 0.05, "seed {seed}: subspace sine {sine}");
+            }
+        }
+    }
+}
+
