@@ -115,7 +115,9 @@ mod tests {
         let rows = [0.0, 1.0, 2.0, f64::INFINITY, f64::NAN, 5.0];
         let x = from_row_major(&rows, 3, 2).unwrap();
         let err = check_finite(x).unwrap_err();
-        assert!(matches!(err, Error::NonFiniteValue { row: 1, column: 1, value } if value.is_infinite()));
+        assert!(
+            matches!(err, Error::NonFiniteValue { row: 1, column: 1, value } if value.is_infinite())
+        );
     }
 
     #[test]

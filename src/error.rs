@@ -251,7 +251,7 @@ impl fmt::Display for Error {
             ),
             Error::LengthMismatch { what, expected, found } => write!(
                 f,
-                "{what} has length {found}, expected {expected} (one per point)"
+                "{what} has length {found}, expected {expected}"
             ),
             Error::LabelOutOfRange { index, label, n_clusters } => write!(
                 f,

@@ -103,13 +103,8 @@ impl TaeModel {
         let h = bases.first().map_or(0, |b| b.nrows());
         let shifted_centers = Mat::from_fn(n_clusters, dim, |j, c| centers[(j, c)] - offset[c]);
         let stacked = Mat::from_fn(n_clusters * h, dim, |r, c| bases[r / h][(r % h, c)]);
-        let shifted = ClusterParams::new(
-            shifted_centers,
-            stacked,
-            h,
-            lambda,
-            vec![true; n_clusters],
-        );
+        let shifted =
+            ClusterParams::new(shifted_centers, stacked, h, lambda, vec![true; n_clusters]);
         TaeModel {
             centers,
             bases,
@@ -138,16 +133,15 @@ impl TaeModel {
         let (n_clusters, dim) = centers.shape();
         let invalid = |reason: String| Err(Error::InvalidModel { reason });
         if n_clusters == 0 || dim == 0 {
-            return invalid(format!("centers are {n_clusters} × {dim}; need at least 1 × 1"));
+            return invalid(format!(
+                "centers are {n_clusters} × {dim}; need at least 1 × 1"
+            ));
         }
         if !(0.0..=1.0).contains(&lambda) {
             return Err(Error::InvalidLambda { lambda });
         }
         if bases.len() != n_clusters {
-            return invalid(format!(
-                "{} bases for {n_clusters} centers",
-                bases.len()
-            ));
+            return invalid(format!("{} bases for {n_clusters} centers", bases.len()));
         }
         let h = bases[0].nrows();
         if h == 0 || h > dim {
@@ -168,7 +162,8 @@ impl TaeModel {
                 ));
             }
         }
-        if let Err(Error::NonFiniteValue { row, column, value }) = data::check_finite(centers.as_ref())
+        if let Err(Error::NonFiniteValue { row, column, value }) =
+            data::check_finite(centers.as_ref())
         {
             return invalid(format!("center {row} has value {value} at column {column}"));
         }

@@ -151,7 +151,11 @@ impl PlantedMixture {
                     "planted cluster {j} does not have dimension {dim} in its mean, spectrum and rotation"
                 ));
             }
-            if cluster.spectrum.iter().any(|s| !(s.is_finite() && *s >= 0.0)) {
+            if cluster
+                .spectrum
+                .iter()
+                .any(|s| !(s.is_finite() && *s >= 0.0))
+            {
                 return invalid(format!(
                     "planted cluster {j} has a negative or non-finite variance"
                 ));
@@ -195,9 +199,7 @@ impl PlantedMixture {
         for (j, cluster) in self.clusters.iter().enumerate() {
             let scales: Vec<f64> = cluster.spectrum.iter().map(|s| s.sqrt()).collect();
             for _ in 0..cluster.size {
-                let z: Vec<f64> = (0..inner)
-                    .map(|k| scales[k] * normal(&mut rng))
-                    .collect();
+                let z: Vec<f64> = (0..inner).map(|k| scales[k] * normal(&mut rng)).collect();
                 for c in 0..inner {
                     let rotated: f64 = (0..inner).map(|k| cluster.rotation[(c, k)] * z[k]).sum();
                     data[(row, c)] = cluster.mean[c] + rotated;

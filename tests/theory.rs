@@ -50,7 +50,13 @@ fn random_basis(h: usize, d: usize, rng: &mut ChaCha8Rng) -> DMatrix<f64> {
 #[test]
 fn c1_loss_identity_and_spectrum() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    for (h, d, lambda) in [(1, 2, 0.1), (2, 5, 0.5), (3, 7, 0.0), (4, 4, 0.9), (2, 10, 1.0)] {
+    for (h, d, lambda) in [
+        (1, 2, 0.1),
+        (2, 5, 0.5),
+        (3, 7, 0.0),
+        (4, 4, 0.9),
+        (2, 10, 1.0),
+    ] {
         let basis = random_basis(h, d, &mut rng);
         let center = DVector::from_fn(d, |_, _| 3.0 * rng.random::<f64>());
         let model = single_cluster(&center, &basis, lambda);
@@ -63,7 +69,10 @@ fn c1_loss_identity_and_spectrum() {
         eigenvalues.sort_by(f64::total_cmp);
         for (k, &e) in eigenvalues.iter().enumerate() {
             let expected = if k < h { lambda } else { 1.0 };
-            assert!((e - expected).abs() < 1e-12, "h={h} d={d} λ={lambda}: eigenvalue {k} = {e}");
+            assert!(
+                (e - expected).abs() < 1e-12,
+                "h={h} d={d} λ={lambda}: eigenvalue {k} = {e}"
+            );
         }
 
         for i in 0..points.nrows() {
@@ -108,7 +117,11 @@ fn c2_center_is_member_mean() {
             gradient += -2.0 * &a * (x.row(i).transpose() - &mean);
         }
         let at_mean = cluster_loss(&mean);
-        assert!(gradient.norm() / at_mean < 1e-10, "cluster {j}: |∇| = {}", gradient.norm());
+        assert!(
+            gradient.norm() / at_mean < 1e-10,
+            "cluster {j}: |∇| = {}",
+            gradient.norm()
+        );
 
         // L(c) − L(m) = N (m − c)ᵀ A (m − c) ≥ 0 for any other center.
         for _ in 0..5 {
@@ -146,7 +159,9 @@ fn c5_hard_assignment_minimises_over_simplex() {
         for i in 0..n {
             let weights: Vec<f64> = (0..3).map(|_| -rng.random::<f64>().ln()).collect();
             let total: f64 = weights.iter().sum();
-            soft += (0..3).map(|j| weights[j] / total * losses[(i, j)]).sum::<f64>();
+            soft += (0..3)
+                .map(|j| weights[j] / total * losses[(i, j)])
+                .sum::<f64>();
         }
         assert!(soft >= hard - 1e-12 * hard, "soft {soft} < hard {hard}");
     }
@@ -184,7 +199,10 @@ fn c6_loss_never_increases() {
                         pair[1]
                     );
                 }
-                assert!(model.converged(), "seed {seed} λ={lambda} did not terminate");
+                assert!(
+                    model.converged(),
+                    "seed {seed} λ={lambda} did not terminate"
+                );
                 assert_eq!(model.loss(), *trace.after_update.last().unwrap());
             }
         }
@@ -217,14 +235,20 @@ fn c7_fixed_point_conditions() {
             let (expected, gap) = top_projector(&scatter, 2);
             assert!(gap > 0.0);
             let difference = spectral_norm(&(projector(model.bases()[j].as_ref()) - expected));
-            assert!(difference < 1e-8, "seed {seed} cluster {j}: projector off by {difference}");
+            assert!(
+                difference < 1e-8,
+                "seed {seed} cluster {j}: projector off by {difference}"
+            );
         }
 
         // Every label is an argmin of the loss under the final centers and bases.
         let losses = model.losses(sample.data.as_ref()).unwrap();
         for (i, &label) in labels.iter().enumerate() {
             let min = (0..3).map(|j| losses[(i, j)]).fold(f64::INFINITY, f64::min);
-            assert!(losses[(i, label)] <= min + 1e-12 * scale * scale, "point {i}");
+            assert!(
+                losses[(i, label)] <= min + 1e-12 * scale * scale,
+                "point {i}"
+            );
         }
     }
 }
@@ -322,7 +346,10 @@ fn c16_test_time_rule() {
         .unwrap();
     let x_hat = full.reconstruct(held_out.data.as_ref()).unwrap();
     let difference = (&x_hat - &held_out.data).norm_max();
-    assert!(difference <= 1e-12 * held_out.data.norm_max(), "{difference}");
+    assert!(
+        difference <= 1e-12 * held_out.data.norm_max(),
+        "{difference}"
+    );
 }
 
 #[test]
@@ -338,7 +365,10 @@ fn c9_planted_recovery() {
                 .fit(sample.data.as_ref())
                 .unwrap();
             let accuracy = accuracy_by_permutation(&sample.labels, model.labels(), 3);
-            assert!(accuracy >= 0.99, "seed {seed} sep {separation}: accuracy {accuracy}");
+            assert!(
+                accuracy >= 0.99,
+                "seed {seed} sep {separation}: accuracy {accuracy}"
+            );
 
             let held_out = PlantedMixture::default_model(separation, 200, seed)
                 .unwrap()
@@ -346,7 +376,10 @@ fn c9_planted_recovery() {
                 .unwrap();
             let predicted = model.predict(held_out.data.as_ref()).unwrap();
             let held_accuracy = accuracy_by_permutation(&held_out.labels, &predicted, 3);
-            assert!(held_accuracy >= 0.99, "seed {seed}: held-out accuracy {held_accuracy}");
+            assert!(
+                held_accuracy >= 0.99,
+                "seed {seed}: held-out accuracy {held_accuracy}"
+            );
 
             // Match each fitted cluster to the true cluster with the nearest mean.
             for j in 0..3 {
@@ -365,4 +398,3 @@ fn c9_planted_recovery() {
         }
     }
 }
-

@@ -171,9 +171,9 @@ pub(crate) fn assign(
         .collect();
 
     // Summing the per-block partials in block order keeps the total independent of threads.
-    let (current_loss, best_loss) = sums
-        .iter()
-        .fold((0.0, 0.0), |(c, b), &(block_c, block_b)| (c + block_c, b + block_b));
+    let (current_loss, best_loss) = sums.iter().fold((0.0, 0.0), |(c, b), &(block_c, block_b)| {
+        (c + block_c, b + block_b)
+    });
     Assignment {
         current_loss,
         best_loss,
@@ -215,12 +215,13 @@ pub(crate) fn reseed_empty_clusters(
             continue;
         }
         // n ≥ K guarantees that some cluster has two members while one is empty.
-        let donor = (0..labels.len())
-            .filter(|&i| counts[labels[i]] >= 2)
-            .fold(None, |best: Option<usize>, i| match best {
+        let donor = (0..labels.len()).filter(|&i| counts[labels[i]] >= 2).fold(
+            None,
+            |best: Option<usize>, i| match best {
                 Some(b) if losses[b] >= losses[i] => Some(b),
                 _ => Some(i),
-            });
+            },
+        );
         if let Some(i) = donor {
             counts[labels[i]] -= 1;
             labels[i] = j;

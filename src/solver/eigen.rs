@@ -10,10 +10,10 @@
 //! Each row of W is normalised in sign so that its entry of largest magnitude is positive: the
 //! basis of a fit is then reproducible and comparable between runs.
 
+use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{self, ComputeEigenvectors};
 use faer::linalg::svd::{self, ComputeSvdVectors};
-use faer::diag::Diag;
 use faer::{Mat, MatRef, Par};
 
 /// The decomposition that failed to converge.
@@ -191,7 +191,9 @@ mod tests {
     #[test]
     fn thin_svd_and_scatter_paths_agree() {
         // Four points in R^6 (fewer points than dimensions), values from a fixed formula.
-        let members = Mat::from_fn(4, 6, |i, j| ((i * 7 + j * 3) % 5) as f64 - 2.0 + 0.1 * j as f64);
+        let members = Mat::from_fn(4, 6, |i, j| {
+            ((i * 7 + j * 3) % 5) as f64 - 2.0 + 0.1 * j as f64
+        });
         let mut scatter = Mat::zeros(6, 6);
         matmul(
             scatter.as_mut(),
@@ -204,8 +206,8 @@ mod tests {
         let from_svd = top_basis_from_members(members.as_ref(), 2).unwrap();
         let from_evd = top_basis_from_scatter(scatter.as_ref(), 2).unwrap();
         for k in 0..2 {
-            let relative = (from_svd.eigenvalues[k] - from_evd.eigenvalues[k]).abs()
-                / from_evd.eigenvalues[k];
+            let relative =
+                (from_svd.eigenvalues[k] - from_evd.eigenvalues[k]).abs() / from_evd.eigenvalues[k];
             assert!(relative < 1e-12, "eigenvalue {k}: {relative}");
         }
         let difference = projector(&from_svd.basis) - projector(&from_evd.basis);

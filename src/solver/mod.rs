@@ -159,13 +159,7 @@ impl ValidParams {
 fn nearest_seed_labels(problem: &Problem<'_>, seeds: &[usize]) -> Vec<usize> {
     let dim = problem.x.ncols();
     let centers = Mat::from_fn(seeds.len(), dim, |j, c| problem.x[(seeds[j], c)]);
-    let params = ClusterParams::new(
-        centers,
-        Mat::zeros(0, dim),
-        0,
-        1.0,
-        vec![true; seeds.len()],
-    );
+    let params = ClusterParams::new(centers, Mat::zeros(0, dim), 0, 1.0, vec![true; seeds.len()]);
     let n_points = problem.x.nrows();
     let mut labels = vec![0; n_points];
     let mut best = vec![0.0; n_points];

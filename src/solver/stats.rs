@@ -95,7 +95,11 @@ impl GroupedMembers {
                 let count = self.count(j);
                 (0..count.div_ceil(SCATTER_CHUNK_ROWS).max(1)).map(move |c| {
                     let start = c * SCATTER_CHUNK_ROWS;
-                    (slot, start, SCATTER_CHUNK_ROWS.min(count - start.min(count)))
+                    (
+                        slot,
+                        start,
+                        SCATTER_CHUNK_ROWS.min(count - start.min(count)),
+                    )
                 })
             })
             .collect();
@@ -172,7 +176,9 @@ mod tests {
     fn scatter_matches_hand_computation() {
         // Cluster 0: (0,0), (2,0), (1,3): mean (1,1), centered (-1,-1), (1,-1), (0,2),
         // scatter [[2, 0], [0, 6]]. Cluster 1: (5,5) alone: mean (5,5), scatter 0.
-        let x = Mat::from_fn(4, 2, |i, j| [[0.0, 0.0], [5.0, 5.0], [2.0, 0.0], [1.0, 3.0]][i][j]);
+        let x = Mat::from_fn(4, 2, |i, j| {
+            [[0.0, 0.0], [5.0, 5.0], [2.0, 0.0], [1.0, 3.0]][i][j]
+        });
         let labels = [0, 1, 0, 0];
         let mut grouped = GroupedMembers::new(4, 2, 2);
         grouped.update(x.as_ref(), &labels);

@@ -26,7 +26,12 @@ pub fn planted(separation: f64, size: usize, seed: u64) -> PlantedSample {
 }
 
 /// `ℓ(x) = ‖y − WᵀWy‖² + λ‖Wy‖²` with `y = x − c`: the autoencoder form of the loss.
-pub fn loss_ae_form(x: &DVector<f64>, center: &DVector<f64>, basis: &DMatrix<f64>, lambda: f64) -> f64 {
+pub fn loss_ae_form(
+    x: &DVector<f64>,
+    center: &DVector<f64>,
+    basis: &DMatrix<f64>,
+    lambda: f64,
+) -> f64 {
     let y = x - center;
     let code = basis * &y;
     let residual = &y - basis.transpose() * &code;
@@ -34,7 +39,11 @@ pub fn loss_ae_form(x: &DVector<f64>, center: &DVector<f64>, basis: &DMatrix<f64
 }
 
 /// Mean of the rows of `x` whose label is `j`, and their scatter matrix.
-pub fn cluster_mean_scatter(x: &DMatrix<f64>, labels: &[usize], j: usize) -> (DVector<f64>, DMatrix<f64>) {
+pub fn cluster_mean_scatter(
+    x: &DMatrix<f64>,
+    labels: &[usize],
+    j: usize,
+) -> (DVector<f64>, DMatrix<f64>) {
     let dim = x.ncols();
     let members: Vec<usize> = (0..x.nrows()).filter(|&i| labels[i] == j).collect();
     let mut mean = DVector::zeros(dim);

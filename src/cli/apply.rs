@@ -1,0 +1,193 @@
+//! `tae fit`, `tae predict` and `tae reconstruct`.
+
+use std::io::Write;
+use std::path::Path;
+
+use faer::Mat;
+use tae::io::{read_table, ReadOptions, Table};
+use tae::scaling::Scaler;
+use tae::{TaeModel, TaeParams};
+
+use super::model_file::ModelFile;
+use super::output;
+use super::{ApplyArgs, CliError, FitArgs, InputArgs};
+
+/// Reads the input file with the given column selection.
+fn read_input(input: &InputArgs, columns: Option<&[String]>) -> Result<Table, CliError> {
+    let mut options = ReadOptions::new().drop_missing(input.drop_missing);
+    if let Some(columns) = columns {
+        options = options.columns(columns.iter().cloned());
+    }
+    Ok(read_table(&input.data, &options)?)
+}
+
+/// Applies `scaler` to a copy of the table's values and returns them as a matrix.
+fn scaled_matrix(table: &Table, scaler: &Scaler) -> Result<Mat<f64>, CliError> {
+    let mut values = table.values().to_vec();
+    scaler.transform(&mut values, table.n_rows(), table.n_cols())?;
+    let view = tae::data::from_row_major(&values, table.n_rows(), table.n_cols())?;
+    Ok(view.to_owned())
+}
+
+pub fn fit(args: &FitArgs) -> Result<(), CliError> {
+    for path in [&args.labels_out, &args.model_out].into_iter().flatten() {
+        output::check_writable(path, args.force)?;
+    }
+    let params = TaeParams::new(args.clusters, args.latent_dim)
+        .lambda(args.lambda)
+        .n_init(args.n_init)
+        .max_iter(args.max_iter)
+        .tol(args.tol)
+        .seed(args.seed)
+        .check()?;
+
+    let table = read_input(&args.input, args.columns.as_deref())?;
+    let scaler = Scaler::fit(
+        table.values(),
+        table.n_rows(),
+        table.n_cols(),
+        table.columns(),
+        args.scale,
+    )?;
+    let x = scaled_matrix(&table, &scaler)?;
+    let model = params.fit(x.as_ref())?;
+
+    print_summary(&model, &table, args)?;
+    if let Some(path) = &args.labels_out {
+        write_labels(Some(path), args.force, table.row_indices(), model.labels())?;
+    }
+    if let Some(path) = &args.model_out {
+        let file = ModelFile::new(&model, table.columns(), &scaler, args.n_init, args.seed);
+        let mut writer = output::create(path, args.force)?;
+        let io_failed = |e: std::io::Error| tae::Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        };
+        serde_json::to_writer_pretty(&mut writer, &file).map_err(|e| {
+            CliError::new(format!("cannot write model to '{}': {e}", path.display()))
+        })?;
+        writeln!(writer).map_err(io_failed)?;
+        writer.flush().map_err(io_failed)?;
+    }
+    Ok(())
+}
+
+fn print_summary(model: &TaeModel, table: &Table, args: &FitArgs) -> Result<(), CliError> {
+    let sizes: Vec<String> = model
+        .cluster_sizes()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut out = std::io::stdout().lock();
+    let lines = [
+        format!("data: {}", args.input.data.display()),
+        format!("columns: {}", table.columns().join(", ")),
+        format!(
+            "n = {}, d = {}, K = {}, h = {}, lambda = {}, scaling = {}",
+            table.n_rows(),
+            table.n_cols(),
+            model.n_clusters(),
+            model.latent_dim(),
+            model.lambda(),
+            args.scale
+        ),
+        format!(
+            "loss = {:.6e}, iterations = {}, converged = {}{}",
+            model.loss(),
+            model.n_iter(),
+            if model.converged() {
+                "yes"
+            } else {
+                "no (raise --max-iter)"
+            },
+            if model.reseeded() {
+                ", an empty cluster was re-seeded"
+            } else {
+                ""
+            }
+        ),
+        format!("cluster sizes: {}", sizes.join(", ")),
+    ];
+    for line in lines {
+        writeln!(out, "{line}")
+            .map_err(|e| CliError::new(format!("cannot write to standard output: {e}")))?;
+    }
+    Ok(())
+}
+
+fn write_labels(
+    path: Option<&Path>,
+    force: bool,
+    rows: &[usize],
+    labels: &[usize],
+) -> Result<(), CliError> {
+    let header = ["row".to_string(), "cluster".to_string()];
+    let records = rows
+        .iter()
+        .zip(labels)
+        .map(|(row, label)| vec![row.to_string(), label.to_string()]);
+    output::write_csv(path, force, &header, records)
+}
+
+/// Reads the model, then the data with the model's columns, and scales it as at fit time.
+fn load_for_apply(args: &ApplyArgs) -> Result<(Scaler, TaeModel, Table, Mat<f64>), CliError> {
+    if let Some(path) = &args.out {
+        output::check_writable(path, args.force)?;
+    }
+    let file = ModelFile::read(&args.model)?;
+    let (scaler, model) = file.to_parts(&args.model)?;
+
+    // CSV columns are matched by name; .npy columns have no names, so they are used in order.
+    let is_npy = args
+        .input
+        .data
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    let table = if is_npy {
+        read_input(&args.input, None)?
+    } else {
+        read_input(&args.input, Some(&file.columns))?
+    };
+    if table.n_cols() != model.dim() {
+        return Err(tae::Error::DimensionMismatch {
+            expected: model.dim(),
+            found: table.n_cols(),
+        }
+        .into());
+    }
+    let x = scaled_matrix(&table, &scaler)?;
+    Ok((scaler, model, table, x))
+}
+
+pub fn predict(args: &ApplyArgs) -> Result<(), CliError> {
+    let (_, model, table, x) = load_for_apply(args)?;
+    let labels = model.predict(x.as_ref())?;
+    write_labels(
+        args.out.as_deref(),
+        args.force,
+        table.row_indices(),
+        &labels,
+    )
+}
+
+pub fn reconstruct(args: &ApplyArgs) -> Result<(), CliError> {
+    let (scaler, model, table, x) = load_for_apply(args)?;
+    let reconstructed = model.reconstruct(x.as_ref())?;
+
+    // Back to the data's own units, row-major as the scaler expects.
+    let (n, d) = reconstructed.shape();
+    let mut values: Vec<f64> = (0..n)
+        .flat_map(|i| (0..d).map(move |c| (i, c)))
+        .map(|(i, c)| reconstructed[(i, c)])
+        .collect();
+    scaler.inverse_transform(&mut values, n, d)?;
+
+    let mut header = vec!["row".to_string()];
+    header.extend(table.columns().iter().cloned());
+    let rows = table.row_indices().iter().enumerate().map(|(i, row)| {
+        let mut record = vec![row.to_string()];
+        record.extend(values[i * d..(i + 1) * d].iter().map(|v| format!("{v}")));
+        record
+    });
+    output::write_csv(args.out.as_deref(), args.force, &header, rows)
+}

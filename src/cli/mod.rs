@@ -1,0 +1,157 @@
+//! The `tae` command-line tool: argument parsing, dispatch, and the error every command
+//! reports as one line.
+
+mod apply;
+mod demo;
+mod model_file;
+mod output;
+mod plot;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use tae::scaling::Scaling;
+
+/// Closed-form linear Tensorized Autoencoder: per-cluster PCA with a latent k-means term.
+#[derive(Debug, Parser)]
+#[command(name = "tae", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compare k-means, PCA + k-means and the TAE on the embedded penguins data, and draw
+    /// each cluster's principal direction against the global one.
+    Demo(DemoArgs),
+    /// Fit a TAE to a CSV or .npy file; print a summary, optionally write labels and model.
+    Fit(FitArgs),
+    /// Assign the rows of a data file to the clusters of a saved model.
+    Predict(ApplyArgs),
+    /// Project the rows of a data file onto the flats of their predicted clusters.
+    Reconstruct(ApplyArgs),
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Where to write the SVG scatter plot [default: tae-demo-penguins.svg in the system
+    /// temporary folder, replaced on each run].
+    #[arg(long, value_name = "FILE")]
+    plot: Option<PathBuf>,
+    /// Overwrite the --plot file if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Seed of the k-means++ starts.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+/// Options shared by the commands that read a data file.
+#[derive(Debug, Args)]
+struct InputArgs {
+    /// Data file: CSV with a header line, or .npy (f64 or f32, C order; columns named x0, x1, …).
+    #[arg(value_name = "DATA")]
+    data: PathBuf,
+    /// Drop rows with a missing value (NA, empty or NaN) in a used column instead of failing.
+    #[arg(long)]
+    drop_missing: bool,
+}
+
+#[derive(Debug, Args)]
+struct FitArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Number of clusters K.
+    #[arg(long, short = 'k', value_name = "K")]
+    clusters: usize,
+    /// Latent dimension h of each cluster's basis (1 ≤ h ≤ number of columns).
+    #[arg(long, value_name = "H")]
+    latent_dim: usize,
+    /// Weight λ in [0, 1] of the latent distance to the center (1 is k-means, 0 is k-flats).
+    #[arg(long, default_value_t = tae::params::DEFAULT_LAMBDA)]
+    lambda: f64,
+    /// Comma-separated column names to use [default: every column].
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    columns: Option<Vec<String>>,
+    /// Column scaling before fitting: none, max (divide by the maximum absolute value) or
+    /// zscore (subtract the mean, divide by the standard deviation).
+    #[arg(long, default_value = "none", value_parser = parse_scaling)]
+    scale: Scaling,
+    /// Number of k-means++ restarts; the lowest-loss one is kept.
+    #[arg(long, default_value_t = tae::params::DEFAULT_N_INIT)]
+    n_init: usize,
+    /// Limit on Lloyd iterations per restart.
+    #[arg(long, default_value_t = tae::params::DEFAULT_MAX_ITER)]
+    max_iter: usize,
+    /// Stop a restart when the loss decreases by a relative amount below this.
+    #[arg(long, default_value_t = tae::params::DEFAULT_TOL)]
+    tol: f64,
+    /// Seed of the k-means++ sampling.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Write the cluster of each row as CSV with header `row,cluster` (row = 0-based data row
+    /// of the input).
+    #[arg(long, value_name = "FILE")]
+    labels_out: Option<PathBuf>,
+    /// Write the fitted model, its columns and scaling as JSON.
+    #[arg(long, value_name = "FILE")]
+    model_out: Option<PathBuf>,
+    /// Overwrite output files that exist.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct ApplyArgs {
+    /// Model file written by `tae fit --model-out`.
+    #[arg(long, value_name = "FILE")]
+    model: PathBuf,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Write the result to this CSV file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Overwrite the --out file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+fn parse_scaling(text: &str) -> Result<Scaling, String> {
+    text.parse::<Scaling>().map_err(|e| e.to_string())
+}
+
+/// A failure reported as one line on standard error.
+#[derive(Debug)]
+pub struct CliError(String);
+
+impl CliError {
+    fn new(message: impl Into<String>) -> Self {
+        CliError(message.into())
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Messages must stay on one line, whatever the underlying error printed.
+        f.write_str(&self.0.replace('\n', " "))
+    }
+}
+
+impl From<tae::Error> for CliError {
+    fn from(error: tae::Error) -> Self {
+        CliError(error.to_string())
+    }
+}
+
+/// Parses the command line and runs the chosen command.
+pub fn run() -> Result<(), CliError> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Fit(args) => apply::fit(&args),
+        Command::Predict(args) => apply::predict(&args),
+        Command::Reconstruct(args) => apply::reconstruct(&args),
+    }
+}
