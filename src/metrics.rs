@@ -178,8 +178,9 @@ impl ContingencyMatrix {
         })
     }
 
-    /// Builds the dense matrix: one row per class in the order of [`classes`](Self::classes),
-    /// one column per cluster in the order of [`clusters`](Self::clusters).
+    /// Builds the dense matrix, with one row per class in the order of
+    /// [`classes`](Self::classes) and one column per cluster in the order of
+    /// [`clusters`](Self::clusters).
     ///
     /// This allocates `n_classes · n_clusters` counts, which can be far more than the number of
     /// points, for example when one labelling puts every point in its own cluster.
@@ -415,8 +416,8 @@ fn ari_from_pair_counts(
 /// Evaluates the [`ari_from_pair_counts`] formula in exact integers, and returns `None` when a
 /// product overflows.
 ///
-/// The denominator is positive here: it is zero only when `A = B = S`, the same-partition case
-/// handled by the caller.
+/// The denominator is positive here, because it is zero only when `A = B = S`, which is the
+/// same-partition case that the caller handles.
 fn ari_exact(
     pairs_in_both: u128,
     pairs_in_classes: u128,
@@ -676,8 +677,8 @@ fn match_component(
     Ok(())
 }
 
-/// Computes the clustering accuracy: the fraction of points whose predicted cluster is matched
-/// to their true class under the best one-to-one matching ([`best_matching`]).
+/// Computes the clustering accuracy, which is the fraction of points whose predicted cluster is
+/// matched to their true class under the best one-to-one matching ([`best_matching`]).
 ///
 /// Returns a value in (0, 1]. Points in clusters left unmatched, because there are more clusters
 /// than classes, count as wrong.
@@ -692,7 +693,7 @@ pub fn clustering_accuracy(truth: &[usize], predicted: &[usize]) -> Result<f64> 
     Ok(n_correct as f64 / truth.len() as f64)
 }
 
-/// Solves the rectangular linear assignment problem: matches rows to distinct columns so that
+/// Solves the rectangular linear assignment problem, matching rows to distinct columns so that
 /// the sum of the chosen costs is minimal.
 ///
 /// `cost` is the `n_rows × n_cols` matrix in row-major order, so the cost of row `r` and column
@@ -736,10 +737,7 @@ pub fn hungarian_min_cost(
         return Ok(vec![None; n_rows]);
     }
 
-    let scale = {
-        let _ = overflow_safe_scale(cost);
-        1.0
-    };
+    let scale = overflow_safe_scale(cost);
     if n_rows <= n_cols {
         let column_of_row = assign_rows_to_columns(
             |row, column| cost[row * n_cols + column] * scale,
@@ -828,8 +826,10 @@ fn assign_rows_to_columns(
                     next_column = candidate;
                 }
             }
-            // An unvisited column always exists: at most new_row − 1 ≤ n_cols − 1 columns are
-            // assigned, and only assigned columns are visited besides column 0.
+            // An unvisited column always exists, because at most new_row − 1 ≤ n_cols − 1 columns
+            // are assigned and only assigned columns are visited besides column 0. Its reduced
+            // cost is finite because overflow_safe_scale keeps every sum far below f64::MAX. If
+            // next_column stayed 0, this loop would never end.
             debug_assert!(
                 next_column != 0,
                 "no unvisited column with finite reduced cost"
@@ -1687,6 +1687,28 @@ mod tests {
             assert!(
                 (total - best).abs() <= 1e-12 * best.abs(),
                 "matrix {index}: {assignment:?} costs {total}, optimum {best}"
+            );
+        }
+    }
+
+    #[test]
+    fn hungarian_matches_brute_force_near_f64_max() {
+        let values = [f64::MAX, -f64::MAX, 1e308, -1e308, 5e307, -5e307, 1.0, 0.0];
+        let mut rng = Lcg(31);
+        for trial in 0..2000 {
+            let (n_rows, n_cols) = [(3, 3), (4, 4), (3, 5), (5, 3)][trial % 4];
+            let cost: Vec<f64> = (0..n_rows * n_cols)
+                .map(|_| values[rng.below(values.len())])
+                .collect();
+            let assignment = hungarian_min_cost(&cost, n_rows, n_cols).unwrap();
+
+            // Compare on a copy scaled by 2^-600, which is exact and keeps the sums finite.
+            let scaled: Vec<f64> = cost.iter().map(|value| value * 2f64.powi(-600)).collect();
+            let total = assignment_cost(&scaled, n_rows, n_cols, &assignment);
+            let best = brute_force_min_cost(&scaled, n_rows, n_cols);
+            assert!(
+                (total - best).abs() <= 1e-12 * best.abs().max(1.0),
+                "trial {trial}: {cost:?} gave {assignment:?} costing {total}, optimum {best}"
             );
         }
     }

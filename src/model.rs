@@ -156,7 +156,7 @@ impl TaeModel {
                 ));
             }
             let gram = gram_deviation(basis.as_ref());
-            if !(gram <= ORTHONORMALITY_TOLERANCE) {
+            if gram.is_nan() || gram > ORTHONORMALITY_TOLERANCE {
                 return invalid(format!(
                     "basis {j} is not orthonormal: max |W Wᵀ − I| = {gram:e}"
                 ));

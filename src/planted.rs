@@ -165,7 +165,7 @@ impl PlantedMixture {
             }
             let gram = cluster.rotation.transpose() * &cluster.rotation;
             let deviation = (gram - Mat::<f64>::identity(dim, dim)).norm_max();
-            if !(deviation <= 1e-8) {
+            if deviation.is_nan() || deviation > 1e-8 {
                 return invalid(format!(
                     "the rotation of planted cluster {j} is not orthogonal (max |UᵀU − I| = {deviation:e})"
                 ));

@@ -1,7 +1,7 @@
 //! `tae demo`: the TAE beside k-means and PCA + k-means on the embedded penguins data.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::Path;
 
 use faer::{Mat, MatRef};
 use tae::baselines::{KMeans, Pca};
@@ -211,7 +211,7 @@ fn describe(what: &str, direction: (f64, f64), size: usize) -> String {
 }
 
 fn draw(
-    path: &PathBuf,
+    path: &Path,
     force: bool,
     bill: &Mat<f64>,
     model: &TaeModel,
