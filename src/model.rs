@@ -1,6 +1,6 @@
 //! The fitted model and its use on new data.
 //!
-//! A [`TaeModel`] holds K centers `c_j` (`K × d`) and K bases `W_j` (`h × d`, orthonormal rows),
+//! A [`TaeModel`] contains K centers `c_j` (`K × d`) and K bases `W_j` (`h × d`, orthonormal rows),
 //! in the coordinates of the data it was fitted on. On new points it gives:
 //!
 //! - [`TaeModel::losses`]: the `n × K` matrix of `ℓ_j(x) = ‖x − c_j‖² − (1 − λ)‖W_j(x − c_j)‖²`;
@@ -117,7 +117,7 @@ impl TaeModel {
 
     /// Builds a model from its parts, e.g. ones read from a file, and checks them.
     ///
-    /// `centers` is `K × d`, `bases` holds K matrices of `h × d` with orthonormal rows. The
+    /// `centers` is `K × d`, `bases` contains K matrices of `h × d` with orthonormal rows. The
     /// summary's `cluster_sizes` may be empty; its labels are not needed to apply the model.
     ///
     /// # Errors

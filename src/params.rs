@@ -27,7 +27,8 @@ pub const DEFAULT_MAX_ITER: usize = 300;
 /// Default tolerance on the relative decrease of the loss between two Lloyd iterations.
 pub const DEFAULT_TOL: f64 = 1e-6;
 
-/// Default λ, the weight of the latent k-means term; the value of the paper's experiments.
+/// Default λ, the weight of the latent k-means term. Esser et al. (AISTATS 2023) use 0.1 in
+/// their experiments.
 pub const DEFAULT_LAMBDA: f64 = 0.1;
 
 /// How the Lloyd iteration is started.

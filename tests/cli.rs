@@ -83,7 +83,8 @@ fn fit_then_predict_returns_fitted_labels() {
     assert_eq!(fitted.len(), 342);
     // Data rows 3 and 271 lack all measurements and were dropped.
     let rows: Vec<usize> = fitted.iter().map(|p| p.0).collect();
-    assert!(!rows.contains(&3) && !rows.contains(&271));
+    assert!(!rows.contains(&3));
+    assert!(!rows.contains(&271));
     assert_eq!(rows.last(), Some(&343));
 
     let predicted_path = dir.path().join("predicted.csv");
@@ -198,7 +199,8 @@ fn demo_prints_scores_and_writes_svg() {
     }
     assert!(stdout.contains("all birds (PCA)"));
     let svg = fs::read_to_string(&plot).unwrap();
-    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.starts_with("<svg"));
+    assert!(svg.trim_end().ends_with("</svg>"));
 
     // A second run must not replace the file without --force.
     let line = error_line(&["demo", "--plot", plot.to_str().unwrap()]);

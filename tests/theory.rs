@@ -2,7 +2,7 @@
 //!
 //! Each test name starts with the id of the claim it checks. The planted model (PM) has K = 3
 //! clusters in d = 10 dimensions with spectra (9, 7.2, 0.05, …) along random rotations and
-//! means `separation · N(0, I)/√d`; λ = 0.1 and h = 2 unless a test says otherwise.
+//! means `separation · N(0, I)/√d`; λ = 0.1 and h = 2 unless a test sets other values.
 
 mod common;
 

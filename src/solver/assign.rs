@@ -130,8 +130,8 @@ pub(crate) struct Assignment {
 
 /// Assigns every point of `x` to its lowest-loss cluster.
 ///
-/// A point keeps its current label when that label is still a minimiser (this prevents
-/// cycling between equal-loss labelings); otherwise ties go to the lowest cluster index.
+/// A point keeps its current label when that label is still a minimiser, which prevents
+/// cycling between equal-loss labelings. Other ties go to the lowest cluster index.
 /// `best` receives each point's smallest loss.
 pub(crate) fn assign(
     params: &ClusterParams,

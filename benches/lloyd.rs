@@ -1,0 +1,75 @@
+//! Criterion benchmarks of the closed-form solver.
+//!
+//! - `lloyd_10_iterations`: ten Lloyd iterations from one k-means++ start (tolerance 0), so
+//!   convergence speed does not mix in, on planted mixtures of growing size;
+//! - `fit_penguins`: a whole fit with 10 restarts on the embedded penguins data.
+//!
+//! Run with `cargo bench --bench lloyd`; compare ratios within one run, not absolute times.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tae::planted::{random_rotation, PlantedCluster, PlantedMixture};
+use tae::TaeParams;
+
+/// K clusters of `n / K` points in d dimensions, each with h strong directions.
+fn planted(n_points: usize, dim: usize, n_clusters: usize, latent_dim: usize) -> faer::Mat<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let clusters = (0..n_clusters)
+        .map(|_| {
+            let mut spectrum = vec![0.05; dim];
+            spectrum[..latent_dim].fill(4.0);
+            PlantedCluster {
+                mean: (0..dim)
+                    .map(|_| 3.0 * (rng.random::<f64>() - 0.5))
+                    .collect(),
+                rotation: random_rotation(dim, &mut rng),
+                spectrum,
+                size: n_points / n_clusters,
+            }
+        })
+        .collect();
+    let mixture = PlantedMixture {
+        clusters,
+        noise_dims: 0,
+        noise_dims_std: 0.0,
+        additive_noise_std: 0.0,
+    };
+    mixture.sample(2).expect("valid planted mixture").data
+}
+
+fn lloyd_iterations(c: &mut Criterion) {
+    let mut group = c.benchmark_group("lloyd_10_iterations");
+    group.sample_size(10);
+    for (n_points, dim, n_clusters, latent_dim) in
+        [(10_000, 8, 3, 1), (10_000, 32, 8, 4), (100_000, 32, 8, 4)]
+    {
+        let x = planted(n_points, dim, n_clusters, latent_dim);
+        let params = TaeParams::new(n_clusters, latent_dim)
+            .n_init(1)
+            .max_iter(10)
+            .tol(0.0)
+            .check()
+            .expect("valid parameters");
+        group.throughput(Throughput::Elements(n_points as u64));
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("n{n_points}_d{dim}_k{n_clusters}_h{latent_dim}")),
+            &x,
+            |b, x| b.iter(|| black_box(params.fit(x.as_ref()).expect("fit"))),
+        );
+    }
+    group.finish();
+}
+
+fn fit_penguins(c: &mut Criterion) {
+    let x = tae::datasets::penguins().to_mat();
+    let params = TaeParams::new(3, 1).check().expect("valid parameters");
+    c.bench_function("fit_penguins", |b| {
+        b.iter(|| black_box(params.fit(x.as_ref()).expect("fit")))
+    });
+}
+
+criterion_group!(benches, lloyd_iterations, fit_penguins);
+criterion_main!(benches);
