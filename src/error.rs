@@ -55,6 +55,11 @@ pub enum Error {
         /// The rejected value.
         max_iter: usize,
     },
+    /// The EM temperature τ is not a finite positive number.
+    InvalidTemperature {
+        /// The rejected value.
+        temperature: f64,
+    },
     /// The tolerance is negative or not finite.
     InvalidTolerance {
         /// The rejected value.
@@ -236,6 +241,10 @@ impl fmt::Display for Error {
             Error::InvalidMaxIter { max_iter } => write!(
                 f,
                 "invalid iteration limit {max_iter}: it must be at least 1"
+            ),
+            Error::InvalidTemperature { temperature } => write!(
+                f,
+                "invalid temperature {temperature}: it must be a finite number > 0, on the scale of the squared data"
             ),
             Error::InvalidTolerance { tol } => write!(
                 f,

@@ -66,6 +66,7 @@
 pub mod baselines;
 pub mod data;
 pub mod datasets;
+pub mod em;
 pub mod error;
 pub mod io;
 pub mod metrics;

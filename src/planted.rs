@@ -83,6 +83,156 @@ pub fn random_rotation(dim: usize, rng: &mut ChaCha8Rng) -> Mat<f64> {
     })
 }
 
+/// Standard deviation of the three pure-noise dimensions of the toy sets.
+pub const TOY_NOISE_STD: f64 = 0.1;
+
+/// Number of pure-noise dimensions appended to the toy sets.
+pub const TOY_NOISE_DIMS: usize = 3;
+
+/// The small data sets of the TAE paper's first experiments (the authors' generators), plus a
+/// Simpson's-paradox set.
+///
+/// Each is a mixture of Gaussians in 2 or 3 dimensions with [`TOY_NOISE_DIMS`] extra
+/// pure-noise dimensions of standard deviation [`TOY_NOISE_STD`]:
+///
+/// | set | n | K | means | covariances |
+/// |---|---|---|---|---|
+/// | parallel | 150 | 2 | (−1, −1), (4, −2) | both [[5, 4.95], [4.95, 5]] |
+/// | orthogonal | 150 | 2 | (−1, −1), (7, 7) | [[5, ±4.9], [±4.9, 5]] |
+/// | triangle | 150 | 3 | (−1, −1), (6, 6), (5, −5) | [[5, 4.9], [4.9, 5]], [[5, −4.5], [−4.5, 5]], diag(7, 1) |
+/// | lines 3-D | 300 | 3 | (2, 0, 0), (0, 0, 4), (2, 2, 3) | variance 3 along axis j for cluster j, 0.01 on the others |
+/// | Simpson | 300 | 3 | (0, 4), (3, 2), (6, 0) | [[1, 0.8], [0.8, 1]] |
+///
+/// In the Simpson set each cluster's trend rises while the trend across clusters falls.
+/// The parameters come from the code published with the paper (github.com/mahalakshmi-sabanayagam/tensorized);
+/// the axis of each 3-D line is our reading of that code's "variance 3 on one axis".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToySet {
+    /// Two parallel elongated clusters.
+    Parallel,
+    /// Two elongated clusters at right angles.
+    Orthogonal,
+    /// Three clusters with different orientations.
+    Triangle,
+    /// Three lines along the coordinate axes in 3-D.
+    Lines3d,
+    /// Three rising clusters along a falling line.
+    Simpson,
+}
+
+impl ToySet {
+    /// All toy sets.
+    pub const ALL: [ToySet; 5] = [
+        ToySet::Parallel,
+        ToySet::Orthogonal,
+        ToySet::Triangle,
+        ToySet::Lines3d,
+        ToySet::Simpson,
+    ];
+
+    /// Short name: `parallel`, `orthogonal`, `triangle`, `lines_3d` or `simpson`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ToySet::Parallel => "parallel",
+            ToySet::Orthogonal => "orthogonal",
+            ToySet::Triangle => "triangle",
+            ToySet::Lines3d => "lines_3d",
+            ToySet::Simpson => "simpson",
+        }
+    }
+
+    /// Builds the mixture.
+    pub fn mixture(self) -> PlantedMixture {
+        let cluster = |mean: &[f64], covariance: &[&[f64]], size: usize| {
+            PlantedCluster::from_covariance(mean.to_vec(), covariance, size)
+                .expect("toy covariances are symmetric positive definite")
+        };
+        let clusters = match self {
+            ToySet::Parallel => vec![
+                cluster(&[-1.0, -1.0], &[&[5.0, 4.95], &[4.95, 5.0]], 75),
+                cluster(&[4.0, -2.0], &[&[5.0, 4.95], &[4.95, 5.0]], 75),
+            ],
+            ToySet::Orthogonal => vec![
+                cluster(&[-1.0, -1.0], &[&[5.0, 4.9], &[4.9, 5.0]], 75),
+                cluster(&[7.0, 7.0], &[&[5.0, -4.9], &[-4.9, 5.0]], 75),
+            ],
+            ToySet::Triangle => vec![
+                cluster(&[-1.0, -1.0], &[&[5.0, 4.9], &[4.9, 5.0]], 50),
+                cluster(&[6.0, 6.0], &[&[5.0, -4.5], &[-4.5, 5.0]], 50),
+                cluster(&[5.0, -5.0], &[&[7.0, 0.0], &[0.0, 1.0]], 50),
+            ],
+            ToySet::Lines3d => {
+                let line = |axis: usize| -> Vec<Vec<f64>> {
+                    (0..3)
+                        .map(|r| (0..3).map(|c| if r != c { 0.0 } else if r == axis { 3.0 } else { 0.01 }).collect())
+                        .collect()
+                };
+                let means = [[2.0, 0.0, 0.0], [0.0, 0.0, 4.0], [2.0, 2.0, 3.0]];
+                (0..3)
+                    .map(|j| {
+                        let covariance = line(j);
+                        let rows: Vec<&[f64]> = covariance.iter().map(|r| r.as_slice()).collect();
+                        cluster(&means[j], &rows, 100)
+                    })
+                    .collect()
+            }
+            ToySet::Simpson => vec![
+                cluster(&[0.0, 4.0], &[&[1.0, 0.8], &[0.8, 1.0]], 100),
+                cluster(&[3.0, 2.0], &[&[1.0, 0.8], &[0.8, 1.0]], 100),
+                cluster(&[6.0, 0.0], &[&[1.0, 0.8], &[0.8, 1.0]], 100),
+            ],
+        };
+        PlantedMixture {
+            clusters,
+            noise_dims: TOY_NOISE_DIMS,
+            noise_dims_std: TOY_NOISE_STD,
+            additive_noise_std: 0.0,
+        }
+    }
+}
+
+impl PlantedCluster {
+    /// Builds a cluster from its mean and covariance matrix (rows of a symmetric positive
+    /// semi-definite matrix); the rotation and spectrum come from its eigendecomposition.
+    ///
+    /// # Errors
+    /// [`Error::InvalidModel`] when the covariance is not square of the mean's dimension, not
+    /// symmetric, or has a negative eigenvalue (below `−1e-12` times its largest).
+    pub fn from_covariance(mean: Vec<f64>, covariance: &[&[f64]], size: usize) -> Result<Self> {
+        let dim = mean.len();
+        let invalid = |reason: String| Err(Error::InvalidModel { reason });
+        if covariance.len() != dim || covariance.iter().any(|row| row.len() != dim) {
+            return invalid(format!("covariance is not {dim} × {dim}"));
+        }
+        let matrix = Mat::from_fn(dim, dim, |i, j| covariance[i][j]);
+        if (matrix.as_ref() - matrix.transpose()).norm_max() > 1e-12 * matrix.norm_max() {
+            return invalid("covariance is not symmetric".into());
+        }
+        let eigen = matrix
+            .self_adjoint_eigen(faer::Side::Lower)
+            .map_err(|_| Error::DecompositionFailed {
+                decomposition: "self-adjoint eigendecomposition",
+                cluster: None,
+                iteration: 0,
+            })?;
+        let values = eigen.S().column_vector();
+        let vectors = eigen.U();
+        let largest = values[dim - 1].abs().max(f64::MIN_POSITIVE);
+        if values[0] < -1e-12 * largest {
+            return invalid(format!("covariance has the negative eigenvalue {}", values[0]));
+        }
+        // Ascending from faer; reverse so that the spectrum decreases.
+        let rotation = Mat::from_fn(dim, dim, |i, k| vectors[(i, dim - 1 - k)]);
+        let spectrum = (0..dim).map(|k| values[dim - 1 - k].max(0.0)).collect();
+        Ok(PlantedCluster {
+            mean,
+            rotation,
+            spectrum,
+            size,
+        })
+    }
+}
+
 impl PlantedMixture {
     /// The default planted model: K = 3 clusters in d = 10 dimensions, spectra
     /// `(9, 7.2, 0.05, …, 0.05)` along random rotations, means `separation · N(0, I)/√d`, and
