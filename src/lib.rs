@@ -75,6 +75,7 @@ pub mod params;
 pub mod planted;
 pub mod scaling;
 pub(crate) mod solver;
+pub mod verify;
 
 pub use error::{Error, Result};
 pub use model::{Encoding, FitSummary, LossTrace, TaeModel};

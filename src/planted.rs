@@ -164,7 +164,19 @@ impl ToySet {
             ToySet::Lines3d => {
                 let line = |axis: usize| -> Vec<Vec<f64>> {
                     (0..3)
-                        .map(|r| (0..3).map(|c| if r != c { 0.0 } else if r == axis { 3.0 } else { 0.01 }).collect())
+                        .map(|r| {
+                            (0..3)
+                                .map(|c| {
+                                    if r != c {
+                                        0.0
+                                    } else if r == axis {
+                                        3.0
+                                    } else {
+                                        0.01
+                                    }
+                                })
+                                .collect()
+                        })
                         .collect()
                 };
                 let means = [[2.0, 0.0, 0.0], [0.0, 0.0, 4.0], [2.0, 2.0, 3.0]];
@@ -208,18 +220,21 @@ impl PlantedCluster {
         if (matrix.as_ref() - matrix.transpose()).norm_max() > 1e-12 * matrix.norm_max() {
             return invalid("covariance is not symmetric".into());
         }
-        let eigen = matrix
-            .self_adjoint_eigen(faer::Side::Lower)
-            .map_err(|_| Error::DecompositionFailed {
+        let eigen = matrix.self_adjoint_eigen(faer::Side::Lower).map_err(|_| {
+            Error::DecompositionFailed {
                 decomposition: "self-adjoint eigendecomposition",
                 cluster: None,
                 iteration: 0,
-            })?;
+            }
+        })?;
         let values = eigen.S().column_vector();
         let vectors = eigen.U();
         let largest = values[dim - 1].abs().max(f64::MIN_POSITIVE);
         if values[0] < -1e-12 * largest {
-            return invalid(format!("covariance has the negative eigenvalue {}", values[0]));
+            return invalid(format!(
+                "covariance has the negative eigenvalue {}",
+                values[0]
+            ));
         }
         // Ascending from faer; reverse so that the spectrum decreases.
         let rotation = Mat::from_fn(dim, dim, |i, k| vectors[(i, dim - 1 - k)]);

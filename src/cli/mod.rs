@@ -6,6 +6,7 @@ mod demo;
 mod model_file;
 mod output;
 mod plot;
+mod verify;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -32,6 +33,24 @@ enum Command {
     Predict(ApplyArgs),
     /// Project the rows of a data file onto the flats of their predicted clusters.
     Reconstruct(ApplyArgs),
+    /// Check the numbered claims of the theory (C1 to C22) on planted mixtures; exits non-zero
+    /// when a claim fails.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// Seed of the planted data.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Run one claim only, e.g. C9.
+    #[arg(long, value_parser = parse_claim)]
+    claim: Option<tae::verify::Claim>,
+}
+
+fn parse_claim(text: &str) -> Result<tae::verify::Claim, String> {
+    text.parse()
+        .map_err(|e: tae::verify::ParseClaimError| e.to_string())
 }
 
 #[derive(Debug, Args)]
@@ -153,5 +172,6 @@ pub fn run() -> Result<(), CliError> {
         Command::Fit(args) => apply::fit(&args),
         Command::Predict(args) => apply::predict(&args),
         Command::Reconstruct(args) => apply::reconstruct(&args),
+        Command::Verify(args) => verify::run(&args),
     }
 }
