@@ -298,6 +298,9 @@ fn e_step(
     total
 }
 
+/// A cluster's new mean and basis.
+type ClusterUpdate = (Vec<f64>, Mat<f64>);
+
 /// Updates every cluster with non-negligible mass to its weighted mean and top-h basis.
 fn m_step(
     x: MatRef<'_, f64>,
@@ -308,7 +311,7 @@ fn m_step(
     bases: &mut [Mat<f64>],
 ) -> Result<()> {
     let (n_points, dim) = x.shape();
-    let updates: Vec<Result<Option<(Vec<f64>, Mat<f64>)>>> = (0..centers.nrows())
+    let updates: Vec<Result<Option<ClusterUpdate>>> = (0..centers.nrows())
         .into_par_iter()
         .map(|j| {
             let weights = responsibilities.col(j);

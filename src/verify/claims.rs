@@ -672,8 +672,8 @@ fn c15(seed: u64) -> Result<ClaimResult> {
         FitSummary::default(),
     )?;
     let (original, shuffled) = (model.losses(x)?, permuted.losses(x)?);
-    for j in 0..K {
-        let column_difference = (original.col(order[j]) - shuffled.col(j)).norm_max();
+    for (j, &source) in order.iter().enumerate() {
+        let column_difference = (original.col(source) - shuffled.col(j)).norm_max();
         worst = worst.max(column_difference / loss);
     }
 
@@ -683,11 +683,9 @@ fn c15(seed: u64) -> Result<ClaimResult> {
     labels_kept &= moved.labels() == labels.as_slice();
     worst = worst.max(relative_error(moved.loss(), loss, 1e-300));
     for j in 0..K {
-        for c in 0..D {
-            worst = worst.max(
-                (moved.centers()[(j, c)] - model.centers()[(j, c)] - t[c]).abs()
-                    / t[c].abs().max(1.0),
-            );
+        for (c, &shift) in t.iter().enumerate() {
+            let moved_by = moved.centers()[(j, c)] - model.centers()[(j, c)];
+            worst = worst.max((moved_by - shift).abs() / shift.abs().max(1.0));
         }
         let p = projector(moved.bases()[j].as_ref()) - projector(model.bases()[j].as_ref());
         worst = worst.max(p.norm_max());

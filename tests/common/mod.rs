@@ -120,3 +120,46 @@ pub fn accuracy_by_permutation(truth: &[usize], predicted: &[usize], k: usize) -
         .unwrap() as f64
         / truth.len() as f64
 }
+
+/// `L*(P) = Σ_j min_W [tr S_j − (1 − λ) tr(W S_j Wᵀ)]`, with `S_j` the scatter of the rows of
+/// `x` weighted by column `j` of `p` around their weighted mean, by nalgebra.
+pub fn reduced_loss_na(x: &DMatrix<f64>, p: &DMatrix<f64>, h: usize, lambda: f64) -> f64 {
+    let (n, d) = x.shape();
+    let mut total = 0.0;
+    for j in 0..p.ncols() {
+        let mass: f64 = p.column(j).sum();
+        let mut mean = DVector::zeros(d);
+        for i in 0..n {
+            mean += p[(i, j)] * x.row(i).transpose();
+        }
+        mean /= mass;
+        let mut scatter = DMatrix::zeros(d, d);
+        for i in 0..n {
+            let y = x.row(i).transpose() - &mean;
+            scatter += p[(i, j)] * &y * y.transpose();
+        }
+        let mut values: Vec<f64> = scatter.symmetric_eigenvalues().iter().copied().collect();
+        // The minimising basis takes the top-h eigenvalues for λ ≤ 1 and the bottom-h above.
+        if lambda <= 1.0 {
+            values.sort_by(|a, b| b.total_cmp(a));
+        } else {
+            values.sort_by(f64::total_cmp);
+        }
+        let trace: f64 = values.iter().sum();
+        let captured: f64 = values.iter().take(h).sum();
+        total += trace - (1.0 - lambda) * captured;
+    }
+    total
+}
+
+/// Random soft assignment: each row a point of the simplex, from exponential weights.
+pub fn random_soft_assignment(n: usize, k: usize, rng: &mut impl rand::Rng) -> DMatrix<f64> {
+    let mut p = DMatrix::from_fn(n, k, |_, _| -rng.random::<f64>().ln());
+    for i in 0..n {
+        let total: f64 = p.row(i).sum();
+        for j in 0..k {
+            p[(i, j)] /= total;
+        }
+    }
+    p
+}
