@@ -51,10 +51,16 @@ pub fn to_nalgebra(matrix: MatRef<'_, f64>) -> nalgebra::DMatrix<f64> {
     nalgebra::DMatrix::from_fn(matrix.nrows(), matrix.ncols(), |i, j| matrix[(i, j)])
 }
 
-/// Checks that the data has at least one point and one column and that every value is finite.
+/// Largest magnitude accepted in data: squares of larger values summed over many points and
+/// dimensions could overflow `f64` (whose largest value is about 1.8e308).
+pub const MAX_ABS_VALUE: f64 = 1e100;
+
+/// Checks that the data has at least one point and one column and that every value is finite
+/// and at most [`MAX_ABS_VALUE`] in magnitude.
 ///
 /// # Errors
-/// [`Error::EmptyData`], or [`Error::NonFiniteValue`] at the first NaN or infinity in row order.
+/// [`Error::EmptyData`], [`Error::NonFiniteValue`] at the first NaN or infinity in row order,
+/// or [`Error::ValueTooLarge`] at the first value beyond [`MAX_ABS_VALUE`].
 pub fn check_finite(data: MatRef<'_, f64>) -> Result<()> {
     let (n_points, dim) = data.shape();
     if n_points == 0 || dim == 0 {
@@ -67,7 +73,7 @@ pub fn check_finite(data: MatRef<'_, f64>) -> Result<()> {
     for column in 0..dim {
         for row in 0..n_points {
             let value = data[(row, column)];
-            if !value.is_finite() {
+            if value.is_nan() || value.abs() > MAX_ABS_VALUE {
                 if first.is_none_or(|(r, _, _)| row < r) {
                     first = Some((row, column, value));
                 }
@@ -76,6 +82,12 @@ pub fn check_finite(data: MatRef<'_, f64>) -> Result<()> {
         }
     }
     match first {
+        Some((row, column, value)) if value.is_finite() => Err(Error::ValueTooLarge {
+            row,
+            column,
+            value,
+            limit: MAX_ABS_VALUE,
+        }),
         Some((row, column, value)) => Err(Error::NonFiniteValue { row, column, value }),
         None => Ok(()),
     }
@@ -117,6 +129,16 @@ mod tests {
         let err = check_finite(x).unwrap_err();
         assert!(
             matches!(err, Error::NonFiniteValue { row: 1, column: 1, value } if value.is_infinite())
+        );
+    }
+
+    #[test]
+    fn check_finite_rejects_huge_values() {
+        let rows = [1.0, -1e300, 2.0, 3.0];
+        let x = from_row_major(&rows, 2, 2).unwrap();
+        let err = check_finite(x).unwrap_err();
+        assert!(
+            matches!(err, Error::ValueTooLarge { row: 0, column: 1, value, .. } if value == -1e300)
         );
     }
 

@@ -74,6 +74,17 @@ pub enum Error {
         /// The value found.
         value: f64,
     },
+    /// A value so large in magnitude that squared distances would overflow `f64`.
+    ValueTooLarge {
+        /// 0-based row (point) index.
+        row: usize,
+        /// 0-based column index.
+        column: usize,
+        /// The value found.
+        value: f64,
+        /// The largest magnitude accepted.
+        limit: f64,
+    },
     /// Data of one dimension given to something built for another.
     DimensionMismatch {
         /// The dimension that was expected.
@@ -165,6 +176,15 @@ pub enum CsvErrorKind {
         /// Fields on this line.
         found: usize,
     },
+    /// A number that is infinite or too large for `f64`, such as `inf` or `1e999`.
+    NonFinite {
+        /// 1-based column number.
+        column: usize,
+        /// Column name from the header.
+        name: String,
+        /// The text found.
+        value: String,
+    },
     /// A field that does not parse as a number.
     NotNumeric {
         /// 1-based column number.
@@ -252,7 +272,11 @@ impl fmt::Display for Error {
             ),
             Error::NonFiniteValue { row, column, value } => write!(
                 f,
-                "non-finite value {value} at row {row}, column {column} (both 0-based); remove or impute it before fitting"
+                "non-finite value {value} at row {row}, column {column} (both 0-based); remove or impute it"
+            ),
+            Error::ValueTooLarge { row, column, value, limit } => write!(
+                f,
+                "value {value:e} at row {row}, column {column} (both 0-based) is too large: magnitudes above {limit:e} make squared distances overflow; rescale the data"
             ),
             Error::DimensionMismatch { expected, found } => write!(
                 f,
@@ -294,7 +318,12 @@ impl fmt::Display for Error {
                     CsvErrorKind::MissingHeader => write!(f, "no header line; the first line must name the columns"),
                     CsvErrorKind::RaggedRow { expected, found } => write!(
                         f,
-                        "found {found} fields, expected {expected} as in the header"
+                        "found {found} field{}, expected {expected} as in the header",
+                        if *found == 1 { "" } else { "s" }
+                    ),
+                    CsvErrorKind::NonFinite { column, name, value } => write!(
+                        f,
+                        "value '{value}' in column {column} ('{name}') is infinite or too large for a 64-bit float; remove or impute it"
                     ),
                     CsvErrorKind::NotNumeric { column, name, value } => write!(
                         f,

@@ -235,7 +235,7 @@ fn csv_errors_name_line_and_column() {
     let args = fit(&ragged);
     let line = error_line(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(
-        line.contains("line 3") && line.contains("found 1 fields, expected 2"),
+        line.contains("line 3") && line.contains("found 1 field, expected 2"),
         "{line}"
     );
 
@@ -271,10 +271,13 @@ fn bad_parameters_and_files_fail_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let data = penguins_csv();
     let data = data.to_str().unwrap();
-    let base = ["fit", data, "--columns", PENGUIN_COLUMNS, "--drop-missing"];
+    let base = ["fit", data, "--drop-missing"];
     let run = |extra: &[&str]| {
         let mut args = base.to_vec();
         args.extend_from_slice(extra);
+        if !extra.contains(&"--columns") {
+            args.extend_from_slice(&["--columns", PENGUIN_COLUMNS]);
+        }
         error_line(&args)
     };
 
@@ -301,6 +304,66 @@ fn bad_parameters_and_files_fail_in_one_line() {
     assert!(line.contains("'wingspan' not found"), "{line}");
     let line = run(&["-k", "3", "--latent-dim", "1", "--columns", "species"]);
     assert!(line.contains("not a number"), "{line}");
+    let line = run(&[
+        "-k",
+        "3",
+        "--latent-dim",
+        "1",
+        "--columns",
+        "bill_length_mm,bill_length_mm",
+    ]);
+    assert!(
+        line.contains("'bill_length_mm' is selected twice"),
+        "{line}"
+    );
+
+    // A negative value reaches the parameter check instead of being taken for an option.
+    let line = run(&["-k", "3", "--latent-dim", "1", "--lambda", "-0.5"]);
+    assert!(line.contains("invalid lambda -0.5"), "{line}");
+
+    // A malformed command line is one line too, with exit status 2.
+    let output = tae(&["fit", data, "--bogus"]);
+    assert_eq!(output.status.code(), Some(2));
+    let line = error_line(&["fit", data, "--bogus"]);
+    assert!(
+        line.contains("'--bogus'") && line.contains("--help"),
+        "{line}"
+    );
+
+    // Values whose squares overflow are rejected, not fitted to NaN.
+    let huge = dir.path().join("huge.csv");
+    fs::write(
+        &huge,
+        "a,b\n1e300,1e300\n-1e300,1e300\n1e300,-1e300\n-1e300,-1e300\n",
+    )
+    .unwrap();
+    let line = error_line(&[
+        "fit",
+        huge.to_str().unwrap(),
+        "-k",
+        "2",
+        "--latent-dim",
+        "1",
+    ]);
+    assert!(
+        line.contains("value 1e300 at row 0, column 0") && line.contains("too large"),
+        "{line}"
+    );
+
+    let infinite = dir.path().join("infinite.csv");
+    fs::write(&infinite, "a,b\n1,2\n3,inf\n").unwrap();
+    let line = error_line(&[
+        "fit",
+        infinite.to_str().unwrap(),
+        "-k",
+        "1",
+        "--latent-dim",
+        "1",
+    ]);
+    assert!(
+        line.contains("line 3") && line.contains("'inf'") && line.contains("infinite"),
+        "{line}"
+    );
 
     let line = error_line(&[
         "fit",
@@ -354,8 +417,43 @@ fn predict_rejects_data_without_model_columns() {
         npy.to_str().unwrap(),
     ]);
     assert!(
-        line.contains("expected data with 4 columns, found 3"),
+        line.contains("has 3 columns (x0, x1, x2), but the model needs 4 columns"),
         "{line}"
+    );
+
+    // A model fitted on named .npy columns selects them again by name.
+    let npy_model = dir.path().join("npy_model.json");
+    let output = tae(&[
+        "fit",
+        npy.to_str().unwrap(),
+        "-k",
+        "1",
+        "--latent-dim",
+        "1",
+        "--columns",
+        "x0,x2",
+        "--model-out",
+        npy_model.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = tae(&[
+        "predict",
+        "--model",
+        npy_model.to_str().unwrap(),
+        npy.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "row,cluster\n0,0\n"
     );
 }
 
@@ -386,4 +484,32 @@ fn outputs_are_not_overwritten_without_force() {
     forced.push("--force");
     assert!(tae(&forced).status.success());
     assert_eq!(read_pairs(&labels).len(), 342);
+
+    // Two outputs on one path, or an output on an input, are rejected even with --force.
+    let labels_path = labels.to_str().unwrap();
+    let mut same = forced.clone();
+    same.extend_from_slice(&["--model-out", labels_path]);
+    let line = error_line(&same);
+    assert!(line.contains("two outputs"), "{line}");
+
+    let copy = dir.path().join("copy.csv");
+    fs::copy(&data, &copy).unwrap();
+    let copy_path = copy.to_str().unwrap();
+    let onto_input = [
+        "fit",
+        copy_path,
+        "--columns",
+        PENGUIN_COLUMNS,
+        "--drop-missing",
+        "-k",
+        "3",
+        "--latent-dim",
+        "1",
+        "--labels-out",
+        copy_path,
+        "--force",
+    ];
+    let line = error_line(&onto_input);
+    assert!(line.contains("is also an input"), "{line}");
+    assert_eq!(fs::read(&copy).unwrap(), fs::read(&data).unwrap());
 }

@@ -16,9 +16,35 @@ use super::{ApplyArgs, CliError, FitArgs, InputArgs};
 fn read_input(input: &InputArgs, columns: Option<&[String]>) -> Result<Table, CliError> {
     let mut options = ReadOptions::new().drop_missing(input.drop_missing);
     if let Some(columns) = columns {
+        if let Some(repeated) = columns
+            .iter()
+            .enumerate()
+            .find(|(i, name)| columns[..*i].contains(name))
+        {
+            return Err(CliError::new(format!(
+                "column '{}' is selected twice; name each column once",
+                repeated.1
+            )));
+        }
         options = options.columns(columns.iter().cloned());
     }
-    Ok(read_table(&input.data, &options)?)
+    read_table(&input.data, &options).map_err(|error| match error {
+        // The library cannot know the file or the command-line option; add both.
+        tae::Error::NonFiniteValue { .. } => CliError::new(format!(
+            "in '{}': {error}; --drop-missing drops rows with NaN",
+            input.data.display()
+        )),
+        other => other.into(),
+    })
+}
+
+/// Formats a number plainly when that is short, and in scientific notation otherwise.
+fn format_number(value: f64) -> String {
+    if value == 0.0 || (1e-3..1e7).contains(&value.abs()) {
+        format!("{}", (value * 1e6).round() / 1e6)
+    } else {
+        format!("{value:.6e}")
+    }
 }
 
 /// Applies `scaler` to a copy of the table's values and returns them as a matrix.
@@ -30,7 +56,13 @@ fn scaled_matrix(table: &Table, scaler: &Scaler) -> Result<Mat<f64>, CliError> {
 }
 
 pub fn fit(args: &FitArgs) -> Result<(), CliError> {
-    for path in [&args.labels_out, &args.model_out].into_iter().flatten() {
+    let outputs: Vec<&Path> = [&args.labels_out, &args.model_out]
+        .into_iter()
+        .flatten()
+        .map(|p| p.as_path())
+        .collect();
+    output::check_distinct(&outputs, &[args.input.data.as_path()])?;
+    for path in &outputs {
         output::check_writable(path, args.force)?;
     }
     let params = TaeParams::new(args.clusters, args.latent_dim)
@@ -88,12 +120,12 @@ fn print_summary(model: &TaeModel, table: &Table, args: &FitArgs) -> Result<(), 
             table.n_cols(),
             model.n_clusters(),
             model.latent_dim(),
-            model.lambda(),
+            format_number(model.lambda()),
             args.scale
         ),
         format!(
-            "loss = {:.6e}, iterations = {}, converged = {}{}",
-            model.loss(),
+            "loss = {}, iterations = {}, converged = {}{}",
+            format_number(model.loss()),
             model.n_iter(),
             if model.converged() {
                 "yes"
@@ -109,8 +141,7 @@ fn print_summary(model: &TaeModel, table: &Table, args: &FitArgs) -> Result<(), 
         format!("cluster sizes: {}", sizes.join(", ")),
     ];
     for line in lines {
-        writeln!(out, "{line}")
-            .map_err(|e| CliError::new(format!("cannot write to standard output: {e}")))?;
+        writeln!(out, "{line}").map_err(CliError::stdout)?;
     }
     Ok(())
 }
@@ -132,28 +163,39 @@ fn write_labels(
 /// Reads the model, then the data with the model's columns, and scales it as at fit time.
 fn load_for_apply(args: &ApplyArgs) -> Result<(Scaler, TaeModel, Table, Mat<f64>), CliError> {
     if let Some(path) = &args.out {
+        output::check_distinct(&[path], &[args.input.data.as_path(), args.model.as_path()])?;
         output::check_writable(path, args.force)?;
     }
     let file = ModelFile::read(&args.model)?;
     let (scaler, model) = file.to_parts(&args.model)?;
 
-    // CSV columns are matched by name; .npy columns have no names, so they are used in order.
+    // Columns are matched by name. A .npy file names its columns x0, x1, …; when those names do
+    // not cover the model's columns (a model fitted on a CSV file), its columns are used in
+    // order, provided there are exactly as many.
     let is_npy = args
         .input
         .data
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
     let table = if is_npy {
-        read_input(&args.input, None)?
+        let all = read_input(&args.input, None)?;
+        if file.columns.iter().all(|c| all.columns().contains(c)) {
+            read_input(&args.input, Some(&file.columns))?
+        } else {
+            all
+        }
     } else {
         read_input(&args.input, Some(&file.columns))?
     };
     if table.n_cols() != model.dim() {
-        return Err(tae::Error::DimensionMismatch {
-            expected: model.dim(),
-            found: table.n_cols(),
-        }
-        .into());
+        return Err(CliError::new(format!(
+            "'{}' has {} columns ({}), but the model needs {} columns ({}); pass data with the model's columns",
+            args.input.data.display(),
+            table.n_cols(),
+            table.columns().join(", "),
+            model.dim(),
+            file.columns.join(", ")
+        )));
     }
     let x = scaled_matrix(&table, &scaler)?;
     Ok((scaler, model, table, x))

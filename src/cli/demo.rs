@@ -54,8 +54,7 @@ fn fit_tae(x: MatRef<'_, f64>, seed: u64) -> Result<TaeModel, CliError> {
 }
 
 fn write_line(out: &mut impl Write, line: String) -> Result<(), CliError> {
-    writeln!(out, "{line}")
-        .map_err(|e| CliError::new(format!("cannot write to standard output: {e}")))
+    writeln!(out, "{line}").map_err(CliError::stdout)
 }
 
 pub fn run(args: &DemoArgs) -> Result<(), CliError> {

@@ -31,7 +31,8 @@ enum Command {
     Fit(FitArgs),
     /// Assign the rows of a data file to the clusters of a saved model.
     Predict(ApplyArgs),
-    /// Project the rows of a data file onto the flats of their predicted clusters.
+    /// Project the rows of a data file onto the flats of their predicted clusters; the output is
+    /// in the data's original units.
     Reconstruct(ApplyArgs),
     /// Check the numbered claims of the theory (C1 to C22) on planted mixtures; exits non-zero
     /// when a claim fails.
@@ -89,7 +90,7 @@ struct FitArgs {
     #[arg(long, value_name = "H")]
     latent_dim: usize,
     /// Weight λ in [0, 1] of the latent distance to the center (1 is k-means, 0 is k-flats).
-    #[arg(long, default_value_t = tae::params::DEFAULT_LAMBDA)]
+    #[arg(long, default_value_t = tae::params::DEFAULT_LAMBDA, allow_negative_numbers = true)]
     lambda: f64,
     /// Comma-separated column names to use [default: every column].
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
@@ -105,7 +106,7 @@ struct FitArgs {
     #[arg(long, default_value_t = tae::params::DEFAULT_MAX_ITER)]
     max_iter: usize,
     /// Stop a restart when the loss decreases by a relative amount below this.
-    #[arg(long, default_value_t = tae::params::DEFAULT_TOL)]
+    #[arg(long, default_value_t = tae::params::DEFAULT_TOL, allow_negative_numbers = true)]
     tol: f64,
     /// Seed of the k-means++ sampling.
     #[arg(long, default_value_t = 0)]
@@ -143,30 +144,87 @@ fn parse_scaling(text: &str) -> Result<Scaling, String> {
 
 /// A failure reported as one line on standard error.
 #[derive(Debug)]
-pub struct CliError(String);
+pub struct CliError {
+    message: String,
+    /// Whether the command line itself was malformed (exit status 2 rather than 1).
+    usage: bool,
+    /// Whether the reader of standard output went away, as `head` does; nothing is printed.
+    broken_pipe: bool,
+}
 
 impl CliError {
     fn new(message: impl Into<String>) -> Self {
-        CliError(message.into())
+        CliError {
+            message: message.into(),
+            usage: false,
+            broken_pipe: false,
+        }
+    }
+
+    /// A failed write to standard output.
+    fn stdout(error: std::io::Error) -> Self {
+        CliError {
+            broken_pipe: error.kind() == std::io::ErrorKind::BrokenPipe,
+            ..CliError::new(format!("cannot write to standard output: {error}"))
+        }
+    }
+
+    /// Whether the error should be reported at all: a closed pipe is not a failure of `tae`.
+    pub fn is_silent(&self) -> bool {
+        self.broken_pipe
+    }
+
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> u8 {
+        if self.usage {
+            2
+        } else {
+            1
+        }
     }
 }
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Messages must stay on one line, whatever the underlying error printed.
-        f.write_str(&self.0.replace('\n', " "))
+        f.write_str(&self.message.replace('\n', " "))
     }
 }
 
 impl From<tae::Error> for CliError {
     fn from(error: tae::Error) -> Self {
-        CliError(error.to_string())
+        CliError::new(error.to_string())
+    }
+}
+
+/// Turns a clap parse failure into one line, keeping help and version output as they are.
+fn usage_error(error: clap::Error) -> CliError {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        error.exit();
+    }
+    let rendered = error.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("invalid command line")
+        .trim_start_matches("error: ");
+    CliError {
+        usage: true,
+        ..CliError::new(format!(
+            "{first}; run `tae --help` or `tae COMMAND --help` for usage"
+        ))
     }
 }
 
 /// Parses the command line and runs the chosen command.
 pub fn run() -> Result<(), CliError> {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().map_err(usage_error)?;
     match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::Fit(args) => apply::fit(&args),

@@ -132,7 +132,14 @@ impl ModelFile {
     /// Rebuilds the scaler and the model, checking shapes and values.
     pub fn to_parts(&self, path: &Path) -> Result<(Scaler, TaeModel), CliError> {
         let invalid = |reason: String| {
-            CliError::new(format!("invalid model file '{}': {reason}", path.display()))
+            CliError::new(format!(
+                "invalid model file '{}': {reason}; write it again with `tae fit --model-out`",
+                path.display()
+            ))
+        };
+        let from_library = |error: tae::Error| match error {
+            tae::Error::InvalidModel { reason } => invalid(reason),
+            other => invalid(other.to_string()),
         };
         let method: Scaling = self
             .scaling
@@ -144,9 +151,19 @@ impl ModelFile {
             self.scaling.offset.clone(),
             self.scaling.scale.clone(),
         )
-        .map_err(|e| invalid(e.to_string()))?;
+        .map_err(from_library)?;
 
         let dim = self.columns.len();
+        if let Some((i, name)) = self
+            .columns
+            .iter()
+            .enumerate()
+            .find(|(i, name)| self.columns[..*i].contains(name))
+        {
+            return Err(invalid(format!(
+                "column '{name}' appears twice (the second time at position {i})"
+            )));
+        }
         if scaler.n_cols() != dim {
             return Err(invalid(format!(
                 "{} columns but a scaling of {} columns",
@@ -155,9 +172,10 @@ impl ModelFile {
             )));
         }
         let matrix = |rows: &[Vec<f64>], what: &str| -> Result<Mat<f64>, CliError> {
-            if rows.iter().any(|r| r.len() != dim) {
+            if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() != dim) {
                 return Err(invalid(format!(
-                    "a row of {what} does not have {dim} values"
+                    "row {i} of {what} has {} values, expected {dim} (one per column)",
+                    row.len()
                 )));
             }
             Ok(Mat::from_fn(rows.len(), dim, |i, c| rows[i][c]))
@@ -188,8 +206,8 @@ impl ModelFile {
             converged: self.converged,
             ..FitSummary::default()
         };
-        let model = TaeModel::from_parts(centers, bases, self.lambda, summary)
-            .map_err(|e| invalid(e.to_string()))?;
+        let model =
+            TaeModel::from_parts(centers, bases, self.lambda, summary).map_err(from_library)?;
         Ok((scaler, model))
     }
 }

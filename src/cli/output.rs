@@ -8,8 +8,36 @@ use super::CliError;
 
 /// Fails early, before any work, when `path` exists and `force` is off.
 pub fn check_writable(path: &Path, force: bool) -> Result<(), CliError> {
-    if !force && path.exists() {
+    if !force && path.is_file() {
         return Err(already_exists(path));
+    }
+    Ok(())
+}
+
+/// Rejects an output path that is also an input or another output of the same command, even
+/// with `--force`, because writing it would destroy data the command still needs or has just
+/// written.
+pub fn check_distinct(outputs: &[&Path], inputs: &[&Path]) -> Result<(), CliError> {
+    // Canonical paths catch `./a.csv` against `a.csv`; a file that does not exist yet can only
+    // clash with another output, compared as written.
+    let key = |path: &Path| path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    for (i, output) in outputs.iter().enumerate() {
+        for input in inputs {
+            if key(output) == key(input) {
+                return Err(CliError::new(format!(
+                    "output file '{}' is also an input of this command; choose another output path",
+                    output.display()
+                )));
+            }
+        }
+        for other in &outputs[..i] {
+            if key(output) == key(other) {
+                return Err(CliError::new(format!(
+                    "two outputs of this command are both '{}'; give each output its own path",
+                    output.display()
+                )));
+            }
+        }
     }
     Ok(())
 }
@@ -25,7 +53,8 @@ fn already_exists(path: &Path) -> CliError {
 pub fn create(path: &Path, force: bool) -> Result<BufWriter<File>, CliError> {
     let mut options = OpenOptions::new();
     options.write(true);
-    if force {
+    // Devices such as /dev/null exist already but replace nothing.
+    if force || (path.exists() && !path.is_file()) {
         options.create(true).truncate(true);
     } else {
         options.create_new(true);
@@ -56,13 +85,17 @@ pub fn write_csv(
         || "standard output".to_string(),
         |p| p.display().to_string(),
     );
-    let failed = |e: csv::Error| CliError::new(format!("cannot write CSV to '{shown}': {e}"));
+    let failed = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(io) if path.is_none() => CliError::stdout(io),
+        kind => CliError::new(format!("cannot write CSV to '{shown}': {kind:?}")),
+    };
     let mut writer = csv::Writer::from_writer(sink);
     writer.write_record(header).map_err(failed)?;
     for row in rows {
         writer.write_record(&row).map_err(failed)?;
     }
-    writer
-        .flush()
-        .map_err(|e| CliError::new(format!("cannot write CSV to '{shown}': {e}")))
+    writer.flush().map_err(|e| match path {
+        None => CliError::stdout(e),
+        Some(_) => CliError::new(format!("cannot write CSV to '{shown}': {e}")),
+    })
 }

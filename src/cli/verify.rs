@@ -13,10 +13,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         None => Claim::ALL.to_vec(),
     };
     let mut out = std::io::stdout().lock();
-    let mut write = |line: String| {
-        writeln!(out, "{line}")
-            .map_err(|e| CliError::new(format!("cannot write to standard output: {e}")))
-    };
+    let mut write = |line: String| writeln!(out, "{line}").map_err(CliError::stdout);
 
     write(format!(
         "Claims of the linear TAE theory on planted mixtures, seed {}",

@@ -18,7 +18,7 @@ use crate::error::{CsvErrorKind, Error, Result};
 /// - [`Error::Io`] if the file cannot be read or is not valid UTF-8.
 /// - [`Error::Csv`] with the 1-based line number for a malformed file: [`CsvErrorKind::MissingHeader`],
 ///   [`CsvErrorKind::DuplicateColumn`], [`CsvErrorKind::RaggedRow`], [`CsvErrorKind::UnclosedQuote`],
-///   [`CsvErrorKind::NotNumeric`], or [`CsvErrorKind::MissingValue`] unless
+///   [`CsvErrorKind::NotNumeric`], [`CsvErrorKind::NonFinite`], or [`CsvErrorKind::MissingValue`] unless
 ///   [`ReadOptions::drop_missing`] is set.
 /// - [`Error::MissingColumn`] if a selected name is not in the header.
 /// - [`Error::EmptyData`] if no data row remains or no column is selected.
@@ -131,7 +131,7 @@ impl CsvRecords {
     /// # Errors
     ///
     /// The errors of [`read_csv`] that concern values and columns: [`CsvErrorKind::NotNumeric`],
-    /// [`CsvErrorKind::MissingValue`], [`Error::MissingColumn`] and [`Error::EmptyData`].
+    /// [`CsvErrorKind::NonFinite`], [`CsvErrorKind::MissingValue`], [`Error::MissingColumn`] and [`Error::EmptyData`].
     pub fn to_table(&self, options: &ReadOptions) -> Result<Table> {
         let mut builder = TableBuilder::new(&self.path, &self.header, options)?;
         for record in &self.records {
@@ -277,11 +277,12 @@ impl Fields for CsvRecord {
 enum Number {
     Value(f64),
     Missing,
+    Infinite,
     Invalid,
 }
 
 /// Classifies a field: empty, `NA` and NaN (any case, with or without sign) are missing. Infinity
-/// and numbers too large for `f64`, which Rust parses as infinity, are invalid.
+/// and numbers too large for `f64`, which Rust parses as infinity, are rejected as infinite.
 fn parse_number(field: &str) -> Number {
     // Quoted fields keep their spaces, so trim them here.
     let text = field.trim_matches([' ', '\t']);
@@ -291,7 +292,8 @@ fn parse_number(field: &str) -> Number {
     match text.parse::<f64>() {
         Ok(value) if value.is_nan() => Number::Missing,
         Ok(value) if value.is_finite() => Number::Value(value),
-        _ => Number::Invalid,
+        Ok(_) => Number::Infinite,
+        Err(_) => Number::Invalid,
     }
 }
 
@@ -342,6 +344,14 @@ impl<'a> TableBuilder<'a> {
                     let kind = CsvErrorKind::MissingValue {
                         column: column + 1,
                         name: self.header[column].clone(),
+                    };
+                    return Err(csv_error(self.path, line, kind));
+                }
+                Number::Infinite => {
+                    let kind = CsvErrorKind::NonFinite {
+                        column: column + 1,
+                        name: self.header[column].clone(),
+                        value: field.to_string(),
                     };
                     return Err(csv_error(self.path, line, kind));
                 }
@@ -700,14 +710,32 @@ mod tests {
 
     #[test]
     fn csv_not_numeric() {
-        // Infinity is rejected as data, as is a number too large for f64.
-        for value in ["abc", "inf", "-Infinity", "1e400", "1,5", "0x10", "na"] {
+        for value in ["abc", "1,5", "0x10", "na"] {
             let text = format!("a,b\n1,2\n3,\"{value}\"\n");
             let (line, kind) = csv_failure(parse_csv(&text, &all_columns()));
             assert_eq!(line, 3, "value {value:?}");
             assert_eq!(
                 kind,
                 CsvErrorKind::NotNumeric {
+                    column: 2,
+                    name: "b".into(),
+                    value: value.into()
+                },
+                "value {value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn csv_infinite_values() {
+        // Infinity is rejected as data, as is a number too large for f64.
+        for value in ["inf", "-Infinity", "1e400"] {
+            let text = format!("a,b\n1,2\n3,\"{value}\"\n");
+            let (line, kind) = csv_failure(parse_csv(&text, &all_columns()));
+            assert_eq!(line, 3, "value {value:?}");
+            assert_eq!(
+                kind,
+                CsvErrorKind::NonFinite {
                     column: 2,
                     name: "b".into(),
                     value: value.into()
