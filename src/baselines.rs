@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::model::TaeModel;
 use crate::params::{Init, TaeParams, ValidParams};
 use crate::solver::eigen::{top_basis_from_members, top_basis_from_scatter, uses_thin_svd};
-use crate::solver::stats::GroupedMembers;
+use crate::solver::stats::{row_major, GroupedMembers};
 
 /// Entry point of the k-means baseline; see [`KMeans::params`].
 #[derive(Debug, Clone, Copy)]
@@ -174,7 +174,7 @@ impl Pca {
         }
 
         let mut grouped = GroupedMembers::new(n_points, dim, 1);
-        grouped.update(data, &vec![0; n_points]);
+        grouped.update(&row_major(data), &vec![0; n_points]);
         let failed = |failure: crate::solver::eigen::EigenFailure| Error::DecompositionFailed {
             decomposition: failure.name(),
             cluster: None,

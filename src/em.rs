@@ -274,6 +274,7 @@ fn e_step(
     let n_points = x.nrows();
     let log_weights: Vec<f64> = weights.iter().map(|w| w.ln()).collect();
     let mut losses = vec![0.0; ASSIGN_BLOCK_ROWS * k];
+    let mut workspace = params.workspace(ASSIGN_BLOCK_ROWS);
     let mut total = 0.0;
     for start in (0..n_points).step_by(ASSIGN_BLOCK_ROWS) {
         let rows = ASSIGN_BLOCK_ROWS.min(n_points - start);
@@ -281,6 +282,7 @@ fn e_step(
             x.subrows(start, rows),
             &row_norms[start..start + rows],
             &mut losses[..rows * k],
+            &mut workspace,
         );
         for r in 0..rows {
             let scores: Vec<f64> = (0..k)

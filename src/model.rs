@@ -322,15 +322,19 @@ impl TaeModel {
         losses
             .par_chunks_mut(ASSIGN_BLOCK_ROWS * n_clusters)
             .enumerate()
-            .for_each(|(b, out)| {
-                let start = b * ASSIGN_BLOCK_ROWS;
-                let rows = out.len() / n_clusters;
-                self.shifted.block_losses(
-                    centered.as_ref().subrows(start, rows),
-                    &row_norms[start..start + rows],
-                    out,
-                );
-            });
+            .for_each_init(
+                || self.shifted.workspace(ASSIGN_BLOCK_ROWS),
+                |workspace, (b, out)| {
+                    let start = b * ASSIGN_BLOCK_ROWS;
+                    let rows = out.len() / n_clusters;
+                    self.shifted.block_losses(
+                        centered.as_ref().subrows(start, rows),
+                        &row_norms[start..start + rows],
+                        out,
+                        workspace,
+                    );
+                },
+            );
         losses
     }
 }

@@ -73,13 +73,31 @@ impl ClusterParams {
         self.centers.nrows()
     }
 
+    /// Allocates the scratch space [`ClusterParams::block_losses`] needs for up to `rows` points.
+    pub fn workspace(&self, rows: usize) -> BlockWorkspace {
+        BlockWorkspace {
+            dots: Mat::zeros(rows, self.n_clusters()),
+            codes: Mat::zeros(rows, self.n_clusters() * self.latent_dim),
+            column: vec![0.0; rows],
+        }
+    }
+
     /// Writes the losses of the points of `block` into `losses` (row-major, `rows × K`).
-    pub fn block_losses(&self, block: MatRef<'_, f64>, row_norms: &[f64], losses: &mut [f64]) {
+    ///
+    /// `block` must have contiguous columns (unit row stride), as every matrix the crate
+    /// builds does, and at most as many rows as `workspace` was sized for.
+    pub fn block_losses(
+        &self,
+        block: MatRef<'_, f64>,
+        row_norms: &[f64],
+        losses: &mut [f64],
+        workspace: &mut BlockWorkspace,
+    ) {
         let rows = block.nrows();
         let n_clusters = self.n_clusters();
         let h = self.latent_dim;
 
-        let mut dots = Mat::<f64>::zeros(rows, n_clusters);
+        let mut dots = workspace.dots.as_mut().subrows_mut(0, rows);
         matmul(
             dots.as_mut(),
             Accum::Replace,
@@ -88,7 +106,7 @@ impl ClusterParams {
             1.0,
             Par::Seq,
         );
-        let mut codes = Mat::<f64>::zeros(rows, n_clusters * h);
+        let mut codes = workspace.codes.as_mut().subrows_mut(0, rows);
         if h > 0 {
             matmul(
                 codes.as_mut(),
@@ -100,24 +118,52 @@ impl ClusterParams {
             );
         }
 
+        // Column by column, so that every inner loop runs over contiguous memory.
         let shrink = 1.0 - self.lambda;
-        for i in 0..rows {
-            for j in 0..n_clusters {
-                let loss = if self.active[j] {
-                    let distance = row_norms[i] - 2.0 * dots[(i, j)] + self.center_norms[j];
-                    let mut latent = 0.0;
-                    for k in 0..h {
-                        let diff = codes[(i, j * h + k)] - self.projected_centers[j * h + k];
-                        latent += diff * diff;
-                    }
-                    (distance - shrink * latent).max(0.0)
-                } else {
-                    f64::INFINITY
-                };
-                losses[i * n_clusters + j] = loss;
+        let column = &mut workspace.column[..rows];
+        for j in 0..n_clusters {
+            if !self.active[j] {
+                for i in 0..rows {
+                    losses[i * n_clusters + j] = f64::INFINITY;
+                }
+                continue;
+            }
+            let dot = contiguous(dots.as_ref(), j);
+            let center_norm = self.center_norms[j];
+            for ((value, &norm), &d) in column.iter_mut().zip(row_norms).zip(dot) {
+                *value = norm - 2.0 * d + center_norm;
+            }
+            for k in 0..h {
+                let code = contiguous(codes.as_ref(), j * h + k);
+                let projected = self.projected_centers[j * h + k];
+                for (value, &z) in column.iter_mut().zip(code) {
+                    let diff = z - projected;
+                    *value -= shrink * diff * diff;
+                }
+            }
+            for (i, &value) in column.iter().enumerate() {
+                losses[i * n_clusters + j] = value.max(0.0);
             }
         }
     }
+}
+
+/// Scratch matrices for [`ClusterParams::block_losses`], reused across blocks.
+pub(crate) struct BlockWorkspace {
+    /// `rows × K`: inner products with the centers.
+    dots: Mat<f64>,
+    /// `rows × K·h`: codes in every basis.
+    codes: Mat<f64>,
+    /// One column of losses.
+    column: Vec<f64>,
+}
+
+/// Column `j` of `m` as a slice; the crate's matrices always have unit row stride.
+pub(crate) fn contiguous(m: MatRef<'_, f64>, j: usize) -> &[f64] {
+    m.col(j)
+        .try_as_col_major()
+        .expect("matrices built by the crate have contiguous columns")
+        .as_slice()
 }
 
 /// Output of one assignment step.
@@ -146,28 +192,35 @@ pub(crate) fn assign(
         .par_chunks_mut(ASSIGN_BLOCK_ROWS)
         .zip(best.par_chunks_mut(ASSIGN_BLOCK_ROWS))
         .enumerate()
-        .map(|(b, (labels, best))| {
-            let start = b * ASSIGN_BLOCK_ROWS;
-            let rows = labels.len();
-            let mut losses = vec![0.0; rows * n_clusters];
-            params.block_losses(
-                x.subrows(start, rows),
-                &row_norms[start..start + rows],
-                &mut losses,
-            );
+        .map_init(
+            || {
+                let workspace = params.workspace(ASSIGN_BLOCK_ROWS);
+                (workspace, vec![0.0; ASSIGN_BLOCK_ROWS * n_clusters])
+            },
+            |(workspace, losses), (b, (labels, best))| {
+                let start = b * ASSIGN_BLOCK_ROWS;
+                let rows = labels.len();
+                let losses = &mut losses[..rows * n_clusters];
+                params.block_losses(
+                    x.subrows(start, rows),
+                    &row_norms[start..start + rows],
+                    losses,
+                    workspace,
+                );
 
-            let mut current_sum = 0.0;
-            let mut best_sum = 0.0;
-            for i in 0..rows {
-                let row = &losses[i * n_clusters..(i + 1) * n_clusters];
-                let (argmin, min) = argmin_keeping(row, current[start + i]);
-                labels[i] = argmin;
-                best[i] = min;
-                current_sum += row[current[start + i]];
-                best_sum += min;
-            }
-            (current_sum, best_sum)
-        })
+                let mut current_sum = 0.0;
+                let mut best_sum = 0.0;
+                for i in 0..rows {
+                    let row = &losses[i * n_clusters..(i + 1) * n_clusters];
+                    let (argmin, min) = argmin_keeping(row, current[start + i]);
+                    labels[i] = argmin;
+                    best[i] = min;
+                    current_sum += row[current[start + i]];
+                    best_sum += min;
+                }
+                (current_sum, best_sum)
+            },
+        )
         .collect();
 
     // Summing the per-block partials in block order keeps the total independent of threads.
@@ -254,7 +307,8 @@ mod tests {
         let params = ClusterParams::new(centers, bases, 1, 0.25, vec![true]);
         let x = Mat::from_fn(1, 2, |_, c| [3.0, 2.0][c]);
         let mut losses = [0.0];
-        params.block_losses(x.as_ref(), &[13.0], &mut losses);
+        let mut workspace = params.workspace(1);
+        params.block_losses(x.as_ref(), &[13.0], &mut losses, &mut workspace);
         assert!((losses[0] - 5.0).abs() < 1e-14);
     }
 

@@ -48,6 +48,8 @@ use stats::GroupedMembers;
 struct Problem<'a> {
     /// `n × d`: the data minus its column means.
     x: MatRef<'a, f64>,
+    /// The same points in row-major order, for gathering the members of each cluster.
+    rows: &'a [f64],
     /// `‖x_i‖²` of each centered point.
     row_norms: &'a [f64],
     n_clusters: usize,
@@ -120,8 +122,10 @@ impl ValidParams {
         let row_norms: Vec<f64> = (0..n_points)
             .map(|i| (0..dim).map(|c| centered[(i, c)] * centered[(i, c)]).sum())
             .collect();
+        let rows = stats::row_major(centered.as_ref());
         let problem = Problem {
             x: centered.as_ref(),
+            rows: &rows,
             row_norms: &row_norms,
             n_clusters: self.n_clusters(),
             latent_dim: self.latent_dim(),
@@ -184,22 +188,26 @@ fn assign_without_current(
         .par_chunks_mut(block)
         .zip(best.par_chunks_mut(block))
         .enumerate()
-        .for_each(|(b, (labels, best))| {
-            let start = b * block;
-            let len = labels.len().min(rows - start);
-            let mut losses = vec![0.0; len * n_clusters];
-            params.block_losses(
-                problem.x.subrows(start, len),
-                &problem.row_norms[start..start + len],
-                &mut losses,
-            );
-            for i in 0..len {
-                let row = &losses[i * n_clusters..(i + 1) * n_clusters];
-                let (argmin, min) = assign::argmin_keeping(row, no_label[start + i]);
-                labels[i] = argmin;
-                best[i] = min;
-            }
-        });
+        .for_each_init(
+            || params.workspace(block),
+            |workspace, (b, (labels, best))| {
+                let start = b * block;
+                let len = labels.len().min(rows - start);
+                let mut losses = vec![0.0; len * n_clusters];
+                params.block_losses(
+                    problem.x.subrows(start, len),
+                    &problem.row_norms[start..start + len],
+                    &mut losses,
+                    workspace,
+                );
+                for i in 0..len {
+                    let row = &losses[i * n_clusters..(i + 1) * n_clusters];
+                    let (argmin, min) = assign::argmin_keeping(row, no_label[start + i]);
+                    labels[i] = argmin;
+                    best[i] = min;
+                }
+            },
+        );
 }
 
 impl Problem<'_> {
@@ -290,10 +298,9 @@ impl Problem<'_> {
     fn current_losses(&self, params: &ClusterParams, labels: &[usize], losses: &mut [f64]) {
         let n_clusters = self.n_clusters;
         let block = assign::ASSIGN_BLOCK_ROWS;
-        losses
-            .par_chunks_mut(block)
-            .enumerate()
-            .for_each(|(b, out)| {
+        losses.par_chunks_mut(block).enumerate().for_each_init(
+            || params.workspace(block),
+            |workspace, (b, out)| {
                 let start = b * block;
                 let len = out.len();
                 let mut all = vec![0.0; len * n_clusters];
@@ -301,11 +308,13 @@ impl Problem<'_> {
                     self.x.subrows(start, len),
                     &self.row_norms[start..start + len],
                     &mut all,
+                    workspace,
                 );
                 for i in 0..len {
                     out[i] = all[i * n_clusters + labels[start + i]];
                 }
-            });
+            },
+        );
     }
 
     /// The update half-step: centers are the member means, bases the top-h eigenvectors of the
@@ -318,7 +327,7 @@ impl Problem<'_> {
     ) -> Result<(ClusterParams, Vec<Vec<f64>>)> {
         let dim = self.x.ncols();
         let h = self.latent_dim;
-        grouped.update(self.x, labels);
+        grouped.update(self.rows, labels);
         let counts: Vec<usize> = (0..self.n_clusters).map(|j| grouped.count(j)).collect();
         let active: Vec<bool> = counts.iter().map(|&c| c > 0).collect();
         let centers = grouped.means.clone();

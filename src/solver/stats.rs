@@ -1,12 +1,13 @@
 //! Per-cluster statistics: counts, means and scatter matrices of the centered members.
 //!
-//! The members of each cluster are gathered into one contiguous block of rows (a counting sort
-//! of the rows by label), centered at their mean, and the scatter `S_j = Y_jᵀ Y_j` is summed
-//! over fixed-size chunks of rows. Each chunk's partial scatter is computed sequentially and the
-//! partials are added in chunk order, so the result does not depend on the number of threads.
+//! The members of each cluster are copied, row by row, into one contiguous row-major block (a
+//! counting sort of the rows by label), centered at their mean, and the scatter `S_j = Y_jᵀ Y_j`
+//! is summed over fixed-size chunks of rows. Each chunk's partial scatter is computed
+//! sequentially and the partials are added in chunk order, so the result does not depend on the
+//! number of threads.
 
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatMut, MatRef, Par};
+use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 
 /// Rows per partial scatter. Large enough that each GEMM runs near full speed, small enough that
@@ -15,10 +16,11 @@ pub(crate) const SCATTER_CHUNK_ROWS: usize = 4096;
 
 /// Members of every cluster, grouped and centered.
 pub(crate) struct GroupedMembers {
-    /// `n × d`: the rows of the data reordered by cluster and centered at their cluster mean.
-    pub centered: Mat<f64>,
+    /// `n × d` row-major: the points reordered by cluster and centered at their cluster mean.
+    centered: Vec<f64>,
+    dim: usize,
     /// `K + 1` offsets: cluster `j` owns rows `offsets[j]..offsets[j + 1]` of `centered`.
-    pub offsets: Vec<usize>,
+    offsets: Vec<usize>,
     /// `K × d`: the cluster means (zero rows for empty clusters).
     pub means: Mat<f64>,
 }
@@ -27,7 +29,8 @@ impl GroupedMembers {
     /// Allocates room for `n_points × dim` data in `n_clusters` groups.
     pub fn new(n_points: usize, dim: usize, n_clusters: usize) -> Self {
         GroupedMembers {
-            centered: Mat::zeros(n_points, dim),
+            centered: vec![0.0; n_points * dim],
+            dim,
             offsets: vec![0; n_clusters + 1],
             means: Mat::zeros(n_clusters, dim),
         }
@@ -40,16 +43,19 @@ impl GroupedMembers {
 
     /// The centered members of cluster `j`, one row each.
     pub fn members(&self, j: usize) -> MatRef<'_, f64> {
-        let start = self.offsets[j];
-        self.centered
-            .as_ref()
-            .subrows(start, self.offsets[j + 1] - start)
+        let (start, end) = (self.offsets[j], self.offsets[j + 1]);
+        MatRef::from_row_major_slice(
+            &self.centered[start * self.dim..end * self.dim],
+            end - start,
+            self.dim,
+        )
     }
 
-    /// Regroups the rows of `x` by `labels` and centers each group at its mean.
-    pub fn update(&mut self, x: MatRef<'_, f64>, labels: &[usize]) {
+    /// Regroups the points of `rows` (row-major, `n × d`) by `labels` and centers each group at
+    /// its mean.
+    pub fn update(&mut self, rows: &[f64], labels: &[usize]) {
         let n_clusters = self.means.nrows();
-        let dim = x.ncols();
+        let dim = self.dim;
 
         // A stable counting sort keeps members in data order, which fixes the summation order.
         self.offsets.iter_mut().for_each(|o| *o = 0);
@@ -66,14 +72,19 @@ impl GroupedMembers {
             next[label] += 1;
         }
 
-        let blocks = split_rows(self.centered.as_mut(), &self.offsets);
         let offsets = &self.offsets;
+        let mut blocks = Vec::with_capacity(n_clusters);
+        let mut rest = self.centered.as_mut_slice();
+        for window in offsets.windows(2) {
+            let (block, tail) = rest.split_at_mut((window[1] - window[0]) * dim);
+            blocks.push(block);
+            rest = tail;
+        }
         let means: Vec<Vec<f64>> = blocks
             .into_par_iter()
             .enumerate()
-            .map(|(j, mut block)| {
-                let members = &order[offsets[j]..offsets[j + 1]];
-                gather_and_center(x, members, block.as_mut(), dim)
+            .map(|(j, block)| {
+                gather_and_center(rows, &order[offsets[j]..offsets[j + 1]], block, dim)
             })
             .collect();
         for (j, mean) in means.iter().enumerate() {
@@ -85,7 +96,7 @@ impl GroupedMembers {
 
     /// Computes the scatter matrix `Y_jᵀ Y_j` of every cluster listed in `clusters`.
     pub fn scatters(&self, clusters: &[usize]) -> Vec<Mat<f64>> {
-        let dim = self.centered.ncols();
+        let dim = self.dim;
 
         // One task per (cluster, chunk of rows); the chunk layout depends only on the counts.
         let tasks: Vec<(usize, usize, usize)> = clusters
@@ -128,44 +139,39 @@ impl GroupedMembers {
     }
 }
 
-/// Splits `matrix` into the row blocks given by `offsets`.
-fn split_rows<'a>(matrix: MatMut<'a, f64>, offsets: &[usize]) -> Vec<MatMut<'a, f64>> {
-    let mut blocks = Vec::with_capacity(offsets.len() - 1);
-    let mut rest = matrix;
-    for window in offsets.windows(2) {
-        let (block, tail) = rest.split_at_row_mut(window[1] - window[0]);
-        blocks.push(block);
-        rest = tail;
-    }
-    blocks
-}
-
-/// Copies the rows `members` of `x` into `block`, subtracts their mean, and returns the mean.
-fn gather_and_center(
-    x: MatRef<'_, f64>,
-    members: &[usize],
-    mut block: MatMut<'_, f64>,
-    dim: usize,
-) -> Vec<f64> {
+/// Copies the rows `members` of `rows` into `block`, subtracts their mean, and returns the mean.
+fn gather_and_center(rows: &[f64], members: &[usize], block: &mut [f64], dim: usize) -> Vec<f64> {
     let mut mean = vec![0.0; dim];
     if members.is_empty() {
         return mean;
     }
-    let count = members.len() as f64;
-    for (c, mean_c) in mean.iter_mut().enumerate() {
-        let column = x.col(c);
-        let mut sum = 0.0;
-        for (r, &i) in members.iter().enumerate() {
-            let value = column[i];
-            block[(r, c)] = value;
-            sum += value;
+    for (target, &i) in block.chunks_exact_mut(dim).zip(members) {
+        let source = &rows[i * dim..(i + 1) * dim];
+        target.copy_from_slice(source);
+        for (sum, &value) in mean.iter_mut().zip(source) {
+            *sum += value;
         }
-        *mean_c = sum / count;
-        for r in 0..members.len() {
-            block[(r, c)] -= *mean_c;
+    }
+    let count = members.len() as f64;
+    mean.iter_mut().for_each(|m| *m /= count);
+    for target in block.chunks_exact_mut(dim) {
+        for (value, &m) in target.iter_mut().zip(&mean) {
+            *value -= m;
         }
     }
     mean
+}
+
+/// Copies a matrix into row-major order.
+pub(crate) fn row_major(x: MatRef<'_, f64>) -> Vec<f64> {
+    let (n, d) = x.shape();
+    let mut rows = vec![0.0; n * d];
+    for c in 0..d {
+        for (i, &value) in x.col(c).iter().enumerate() {
+            rows[i * d + c] = value;
+        }
+    }
+    rows
 }
 
 #[cfg(test)]
@@ -181,7 +187,7 @@ mod tests {
         });
         let labels = [0, 1, 0, 0];
         let mut grouped = GroupedMembers::new(4, 2, 2);
-        grouped.update(x.as_ref(), &labels);
+        grouped.update(&row_major(x.as_ref()), &labels);
 
         assert_eq!(grouped.count(0), 3);
         assert_eq!(grouped.count(1), 1);
@@ -203,7 +209,7 @@ mod tests {
     fn scatter_of_empty_cluster_is_zero() {
         let x = Mat::from_fn(3, 2, |i, j| (i + 2 * j) as f64);
         let mut grouped = GroupedMembers::new(3, 2, 2);
-        grouped.update(x.as_ref(), &[0, 0, 0]);
+        grouped.update(&row_major(x.as_ref()), &[0, 0, 0]);
         assert_eq!(grouped.count(1), 0);
         let scatters = grouped.scatters(&[1]);
         assert_eq!(scatters[0], Mat::<f64>::zeros(2, 2));
