@@ -104,8 +104,9 @@ pub const TOY_NOISE_DIMS: usize = 3;
 /// | Simpson | 300 | 3 | (0, 4), (3, 2), (6, 0) | [[1, 0.8], [0.8, 1]] |
 ///
 /// In the Simpson set each cluster's trend rises while the trend across clusters falls.
-/// The parameters come from the code published with the paper (github.com/mahalakshmi-sabanayagam/tensorized);
-/// the axis of each 3-D line is our reading of that code's "variance 3 on one axis".
+/// The parameters follow the toy generators published with the paper's code
+/// (github.com/mahalakshmi-sabanayagam/tensorized). Which axis each 3-D line follows is an
+/// assumption here: cluster j varies along axis j.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToySet {
     /// Two parallel elongated clusters.

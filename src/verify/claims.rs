@@ -2,7 +2,7 @@
 //!
 //! The planted model (PM) has K = 3 clusters in d = 10 dimensions with spectra
 //! (9, 7.2, 0.05, …, 0.05) along random rotations, means `separation · N(0, I)/√d`, and h = 2,
-//! λ = 0.1 unless a claim says otherwise.
+//! λ = 0.1 unless a claim sets other values.
 
 use faer::{Mat, MatRef};
 use rand::{Rng, SeedableRng};
