@@ -161,6 +161,75 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A matrix argument that lacks the structure the computation needs (square, symmetric,
+    /// positive semidefinite, orthonormal rows).
+    InvalidMatrix {
+        /// Which argument, e.g. "scatter matrix" or "first basis".
+        what: &'static str,
+        /// The structure that is missing, with the offending value.
+        kind: MatrixErrorKind,
+    },
+    /// A numerical setting outside its valid range, e.g. a step size or a grid size.
+    InvalidSetting {
+        /// The setting's name as it appears in the API.
+        name: &'static str,
+        /// The rejected value.
+        value: f64,
+        /// The valid range, e.g. "a finite number > 0".
+        expected: &'static str,
+    },
+    /// An eigen or singular value decomposition in an analysis routine did not converge.
+    DecompositionNotConverged {
+        /// Which decomposition: "self-adjoint eigendecomposition" or "thin SVD".
+        decomposition: &'static str,
+        /// The matrix that was decomposed, e.g. "the scatter matrix of a cluster".
+        matrix: &'static str,
+    },
+}
+
+/// The structure a matrix argument lacks.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum MatrixErrorKind {
+    /// The matrix is not square.
+    NotSquare {
+        /// Number of rows.
+        rows: usize,
+        /// Number of columns.
+        cols: usize,
+    },
+    /// The matrix differs from its transpose by more than the tolerance.
+    NotSymmetric {
+        /// 0-based row of the entry with the largest asymmetry.
+        row: usize,
+        /// 0-based column of that entry.
+        column: usize,
+        /// `|M[row, column] − M[column, row]|`.
+        deviation: f64,
+    },
+    /// The matrix has an eigenvalue below zero by more than the tolerance.
+    NotPositiveSemidefinite {
+        /// The smallest eigenvalue.
+        eigenvalue: f64,
+    },
+    /// The matrix has the wrong shape.
+    WrongShape {
+        /// Number of rows.
+        rows: usize,
+        /// Number of columns.
+        cols: usize,
+        /// The required number of rows.
+        expected_rows: usize,
+        /// The required number of columns.
+        expected_cols: usize,
+    },
+    /// The rows are not orthonormal: `M Mᵀ` differs from the identity.
+    NotOrthonormalRows {
+        /// `max |M Mᵀ − I|` over the entries.
+        deviation: f64,
+        /// The largest deviation accepted.
+        tolerance: f64,
+    },
 }
 
 /// What went wrong on one line of a CSV file.
@@ -345,6 +414,39 @@ impl fmt::Display for Error {
             Error::Npy { path, reason } => {
                 write!(f, "cannot read .npy file '{}': {reason}", path.display())
             }
+            Error::InvalidMatrix { what, kind } => {
+                write!(f, "invalid {what}: ")?;
+                match kind {
+                    MatrixErrorKind::NotSquare { rows, cols } => write!(
+                        f,
+                        "it is {rows} × {cols}, but a square matrix is required"
+                    ),
+                    MatrixErrorKind::NotSymmetric { row, column, deviation } => write!(
+                        f,
+                        "it is not symmetric: entries ({row}, {column}) and ({column}, {row}) differ by {deviation:e}; pass a symmetric matrix such as (M + Mᵀ)/2"
+                    ),
+                    MatrixErrorKind::NotPositiveSemidefinite { eigenvalue } => write!(
+                        f,
+                        "it is not positive semidefinite: its smallest eigenvalue is {eigenvalue:e}; pass a scatter or covariance matrix"
+                    ),
+                    MatrixErrorKind::WrongShape { rows, cols, expected_rows, expected_cols } => write!(
+                        f,
+                        "it is {rows} × {cols}, but {expected_rows} × {expected_cols} is required"
+                    ),
+                    MatrixErrorKind::NotOrthonormalRows { deviation, tolerance } => write!(
+                        f,
+                        "its rows are not orthonormal: max |M Mᵀ − I| = {deviation:e} exceeds {tolerance:e}; orthonormalise them first, e.g. with a QR decomposition of the transpose"
+                    ),
+                }
+            }
+            Error::InvalidSetting { name, value, expected } => write!(
+                f,
+                "invalid {name} {value}: it must be {expected}"
+            ),
+            Error::DecompositionNotConverged { decomposition, matrix } => write!(
+                f,
+                "{decomposition} of {matrix} did not converge; check the input for extreme magnitudes or rescale it"
+            ),
         }
     }
 }

@@ -54,6 +54,9 @@
 //! - [`metrics`]: ARI, NMI and accuracy with Hungarian matching;
 //! - [`datasets`], [`io`], [`scaling`]: embedded data, CSV and `.npy` readers, column scaling;
 //! - [`planted`]: planted Gaussian mixtures with known clusters and subspaces;
+//! - [`analysis`]: principal angles, the Davis–Kahan bound, and an optimality certificate
+//!   for a fitted model; [`untied`]: free and orthonormal decoders, which break the
+//!   top-eigenvector solution that the tied model guarantees;
 //! - [`data`]: conversions from row-major slices and nalgebra, and input checks.
 //!
 //! # Determinism
@@ -63,9 +66,11 @@
 //! task, and every reduction runs in a fixed order.
 #![deny(missing_docs)]
 
+pub mod analysis;
 pub mod baselines;
 pub mod data;
 pub mod datasets;
+pub(crate) mod dense;
 pub mod em;
 pub mod error;
 pub mod io;
@@ -75,6 +80,7 @@ pub mod params;
 pub mod planted;
 pub mod scaling;
 pub(crate) mod solver;
+pub mod untied;
 pub mod verify;
 
 pub use error::{Error, Result};

@@ -340,7 +340,7 @@ impl TaeModel {
 }
 
 /// Returns `max |W Wᵀ − I|` over the entries.
-fn gram_deviation(basis: MatRef<'_, f64>) -> f64 {
+pub(crate) fn gram_deviation(basis: MatRef<'_, f64>) -> f64 {
     let h = basis.nrows();
     let mut gram = Mat::zeros(h, h);
     matmul(

@@ -14,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use tae::baselines::{KMeans, Pca};
 use tae::em::EmParams;
 use tae::planted::PlantedMixture;
+use tae::untied::{best_angle_2d, Decoder};
 use tae::verify::Claim;
 use tae::{FitSummary, Init, TaeModel, TaeParams};
 
@@ -242,6 +243,11 @@ fn c7_fixed_point_conditions() {
                 "seed {seed} cluster {j}: projector off by {difference}"
             );
         }
+
+        // The crate's optimality certificate reaches the same verdict.
+        let certificate = tae::analysis::certify(&model, sample.data.as_ref()).unwrap();
+        assert!(certificate.is_fixed_point, "seed {seed}: {certificate:?}");
+        assert_eq!(certificate.n_misassigned, 0);
 
         // Every label is an argmin of the loss under the final centers and bases.
         let losses = model.losses(sample.data.as_ref()).unwrap();
@@ -781,4 +787,108 @@ fn c22_normalisation_irrelevant() {
         assert!(spectral_norm(&(raw - normalised)) < 1e-10);
     }
     assert!(tae::verify::check(Claim::C22, 22).unwrap().passed);
+}
+
+/// Reduced losses of one cluster with scatter `s` for an encoder `w` (rows orthonormal), with
+/// the decoder eliminated in closed form, by nalgebra: tied `V = Wᵀ`, free `V = S Wᵀ (W S Wᵀ)⁻¹`,
+/// orthonormal `V` = polar factor of `S Wᵀ`.
+fn untied_losses(s: &DMatrix<f64>, w: &DMatrix<f64>, lambda: f64) -> (f64, f64, f64) {
+    let m = w * s * w.transpose();
+    let b = w * s;
+    let tied = s.trace() - (1.0 - lambda) * m.trace();
+    let free = s.trace() - (m.clone().try_inverse().unwrap() * &b * b.transpose()).trace()
+        + lambda * m.trace();
+    let nuclear: f64 = b.singular_values().iter().sum();
+    let orthonormal = s.trace() - 2.0 * nuclear + (1.0 + lambda) * m.trace();
+    (tied, free, orthonormal)
+}
+
+#[test]
+fn c18_free_decoder_counterexample() {
+    // S = diag(4, 1), h = 1, λ = 0.5, on a grid of 200,001 angles in [0, π).
+    let s = DMatrix::from_diagonal(&DVector::from_vec(vec![4.0, 1.0]));
+    let mut best = [(f64::INFINITY, 0.0); 3];
+    for step in 0..200_001 {
+        let angle = std::f64::consts::PI * step as f64 / 200_001.0;
+        let w = DMatrix::from_row_slice(1, 2, &[angle.cos(), angle.sin()]);
+        let (tied, free, orthonormal) = untied_losses(&s, &w, 0.5);
+        for (slot, loss) in best.iter_mut().zip([tied, free, orthonormal]) {
+            if loss < slot.0 {
+                *slot = (loss, angle.min(std::f64::consts::PI - angle));
+            }
+        }
+    }
+    assert!(
+        (best[0].0 - 3.0).abs() < 1e-4 && best[0].1 < 1e-4,
+        "tied {:?}",
+        best[0]
+    );
+    assert!(
+        (best[1].0 - 2.0 * 2f64.sqrt()).abs() < 1e-4,
+        "free {:?}",
+        best[1]
+    );
+    assert!((best[1].1 - 0.675).abs() < 1e-3, "free angle {:?}", best[1]);
+    assert!(
+        (best[2].0 - 2.8667).abs() < 1e-4,
+        "orthonormal {:?}",
+        best[2]
+    );
+    assert!(
+        (best[2].1 - 0.608).abs() < 1e-3,
+        "orthonormal angle {:?}",
+        best[2]
+    );
+
+    // The crate's refined angle search agrees with the grid.
+    for (decoder, (loss, _)) in [Decoder::Tied, Decoder::Free, Decoder::Orthonormal]
+        .into_iter()
+        .zip(best)
+    {
+        let found = best_angle_2d([[4.0, 0.0], [0.0, 1.0]], decoder, 0.5, 360).unwrap();
+        assert!(
+            found.loss <= loss + 1e-9,
+            "{decoder:?}: {} vs grid {loss}",
+            found.loss
+        );
+        assert!(
+            found.loss >= loss - 1e-6,
+            "{decoder:?}: {} vs grid {loss}",
+            found.loss
+        );
+    }
+    assert!(tae::verify::check(Claim::C18, 0).unwrap().passed);
+}
+
+#[test]
+fn c19_local_threshold() {
+    // Spectrum (5, 3, 1, 0.4), h = 2: the threshold is σ_d/σ_1 = 0.08. Tilting the top
+    // direction e1 towards e4 by t changes the free and orthonormal reduced losses by a
+    // multiple of t² whose sign flips at the threshold (nalgebra second difference).
+    let s = DMatrix::from_diagonal(&DVector::from_vec(vec![5.0, 3.0, 1.0, 0.4]));
+    let tilted = |t: f64| {
+        let mut w = DMatrix::zeros(2, 4);
+        w[(0, 0)] = t.cos();
+        w[(0, 3)] = t.sin();
+        w[(1, 1)] = 1.0;
+        w
+    };
+    let t = 1e-3;
+    for (lambda, descends) in [(0.1, true), (0.05, false)] {
+        let (_, free_0, orthonormal_0) = untied_losses(&s, &tilted(0.0), lambda);
+        let (tied_t, free_t, orthonormal_t) = untied_losses(&s, &tilted(t), lambda);
+        let (tied_0, _, _) = untied_losses(&s, &tilted(0.0), lambda);
+        assert_eq!(free_t < free_0, descends, "free, λ = {lambda}");
+        assert_eq!(
+            orthonormal_t < orthonormal_0,
+            descends,
+            "orthonormal, λ = {lambda}"
+        );
+        assert!(tied_t > tied_0, "tied, λ = {lambda}");
+    }
+
+    // Gradient descent from 1e-3 off the top subspace moves far above the threshold only.
+    let result = tae::verify::check(Claim::C19, 0).unwrap();
+    assert!(result.passed, "{result:?}");
+    assert!(result.measured > 0.1);
 }
