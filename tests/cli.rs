@@ -513,3 +513,29 @@ fn outputs_are_not_overwritten_without_force() {
     assert!(line.contains("is also an input"), "{line}");
     assert_eq!(fs::read(&copy).unwrap(), fs::read(&data).unwrap());
 }
+
+#[test]
+fn verify_prints_every_claim_and_passes() {
+    let output = tae(&["verify", "--seed", "3"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with('C')).collect();
+    assert_eq!(rows.len(), 22, "{stdout}");
+    assert!(rows.iter().all(|row| row.contains(" PASS ")), "{stdout}");
+
+    let output = tae(&["verify", "--claim", "c9"]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("C9 ")).count(),
+        1,
+        "{stdout}"
+    );
+
+    let line = error_line(&["verify", "--claim", "C23"]);
+    assert!(line.contains("invalid claim 'C23'"), "{line}");
+}
