@@ -523,7 +523,9 @@ fn verify_prints_every_claim_and_passes() {
         String::from_utf8_lossy(&output.stderr)
     );
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with('C')).collect();
+    let is_claim_row =
+        |line: &&str| line.starts_with('C') && line[1..].starts_with(|c: char| c.is_ascii_digit());
+    let rows: Vec<&str> = stdout.lines().filter(is_claim_row).collect();
     assert_eq!(rows.len(), 22, "{stdout}");
     assert!(rows.iter().all(|row| row.contains(" PASS ")), "{stdout}");
 
