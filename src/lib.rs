@@ -86,3 +86,7 @@ pub mod verify;
 pub use error::{Error, Result};
 pub use model::{Encoding, FitSummary, LossTrace, TaeModel};
 pub use params::{Init, TaeParams, ValidParams};
+
+/// Step-by-step access to the Lloyd iteration for the benchmarks; not a stable interface.
+#[doc(hidden)]
+pub use solver::bench;

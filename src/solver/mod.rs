@@ -27,6 +27,7 @@
 //! bit for bit for any number of threads.
 
 pub(crate) mod assign;
+pub mod bench;
 pub(crate) mod eigen;
 pub(crate) mod init;
 pub(crate) mod stats;
@@ -325,28 +326,55 @@ impl Problem<'_> {
         labels: &[usize],
         iteration: usize,
     ) -> Result<(ClusterParams, Vec<Vec<f64>>)> {
+        let statistics = self.statistics(grouped, labels);
+        self.eigen_step(&statistics, grouped, iteration)
+    }
+
+    /// Groups the points by label and computes the scatter matrices the eigen step needs.
+    fn statistics(&self, grouped: &mut GroupedMembers, labels: &[usize]) -> Statistics {
         let dim = self.x.ncols();
         let h = self.latent_dim;
         grouped.update(self.rows, labels);
         let counts: Vec<usize> = (0..self.n_clusters).map(|j| grouped.count(j)).collect();
+        let mut scatters: Vec<Option<Mat<f64>>> = vec![None; self.n_clusters];
+        if h > 0 {
+            // Clusters with fewer members than dimensions take the thin SVD of their members.
+            let needs_scatter: Vec<usize> = (0..self.n_clusters)
+                .filter(|&j| counts[j] > 0 && !uses_thin_svd(counts[j], dim, h))
+                .collect();
+            for (j, scatter) in needs_scatter.iter().zip(grouped.scatters(&needs_scatter)) {
+                scatters[*j] = Some(scatter);
+            }
+        }
+        Statistics {
+            centers: grouped.means.clone(),
+            counts,
+            scatters,
+        }
+    }
+
+    /// Takes the top-h eigenvectors of each cluster and bundles them with the centers.
+    fn eigen_step(
+        &self,
+        statistics: &Statistics,
+        grouped: &GroupedMembers,
+        iteration: usize,
+    ) -> Result<(ClusterParams, Vec<Vec<f64>>)> {
+        let dim = self.x.ncols();
+        let h = self.latent_dim;
+        let Statistics {
+            centers,
+            counts,
+            scatters,
+        } = statistics;
+        let centers = centers.clone();
         let active: Vec<bool> = counts.iter().map(|&c| c > 0).collect();
-        let centers = grouped.means.clone();
         if h == 0 {
             let params = ClusterParams::new(centers, Mat::zeros(0, dim), 0, self.lambda, active);
             return Ok((params, vec![Vec::new(); self.n_clusters]));
         }
 
-        let needs_scatter: Vec<usize> = (0..self.n_clusters)
-            .filter(|&j| counts[j] > 0 && !uses_thin_svd(counts[j], dim, h))
-            .collect();
-        let mut scatters = grouped.scatters(&needs_scatter).into_iter();
-        let mut scatter_of: Vec<Option<Mat<f64>>> = vec![None; self.n_clusters];
-        for &j in &needs_scatter {
-            scatter_of[j] = scatters.next();
-        }
-
-        let grouped: &GroupedMembers = grouped;
-        let results: Vec<Result<TopBasis>> = scatter_of
+        let results: Vec<Result<TopBasis>> = scatters
             .par_iter()
             .enumerate()
             .map(|(j, scatter)| {
@@ -383,6 +411,16 @@ impl Problem<'_> {
         let params = ClusterParams::new(centers, bases, h, self.lambda, active);
         Ok((params, eigenvalues))
     }
+}
+
+/// Per-cluster statistics between the two parts of the update half-step.
+struct Statistics {
+    /// `K × d` member means.
+    centers: Mat<f64>,
+    /// Members per cluster.
+    counts: Vec<usize>,
+    /// Scatter matrix of each cluster that takes the eigendecomposition path.
+    scatters: Vec<Option<Mat<f64>>>,
 }
 
 /// Moves a restart's result back to the data's own coordinates.

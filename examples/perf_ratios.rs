@@ -1,0 +1,189 @@
+//! Measures each step of a Lloyd iteration against this machine's limits, in one run.
+//!
+//! Run with `cargo run --release --example perf_ratios`. It measures the floating-point rate of
+//! a 2000 × 2000 × 2000 faer product and the bandwidth of one pass over a 256 MiB array, then
+//! times initialisation, statistics, the eigen step and the assignment on planted data, and
+//! prints each step's time over its lower bound: its floating-point operations at that rate or
+//! one read of the data it must touch at that bandwidth, whichever is larger.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, Par};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use tae::bench::LloydSteps;
+use tae::planted::{random_rotation, PlantedCluster, PlantedMixture};
+
+/// Median of `repeats` timings of `work`, in seconds.
+fn median_seconds(repeats: usize, mut work: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let start = Instant::now();
+            work();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[repeats / 2]
+}
+
+/// K clusters of `n / K` points in d dimensions, each with h strong directions.
+fn planted(n_points: usize, dim: usize, n_clusters: usize, latent_dim: usize) -> Mat<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let clusters = (0..n_clusters)
+        .map(|_| {
+            let mut spectrum = vec![0.05; dim];
+            spectrum[..latent_dim].fill(4.0);
+            PlantedCluster {
+                mean: (0..dim)
+                    .map(|_| 3.0 * (rng.random::<f64>() - 0.5))
+                    .collect(),
+                rotation: random_rotation(dim, &mut rng),
+                spectrum,
+                size: n_points / n_clusters,
+            }
+        })
+        .collect();
+    let mixture = PlantedMixture {
+        clusters,
+        noise_dims: 0,
+        noise_dims_std: 0.0,
+        additive_noise_std: 0.0,
+    };
+    mixture.sample(2).expect("valid planted mixture").data
+}
+
+fn main() -> Result<(), tae::Error> {
+    let threads = rayon::current_num_threads();
+
+    // Machine limits.
+    let size = 2000;
+    let a = Mat::from_fn(size, size, |i, j| ((i * 31 + j * 17) % 101) as f64 / 101.0);
+    let mut c = Mat::<f64>::zeros(size, size);
+    let gemm = median_seconds(3, || {
+        matmul(
+            c.as_mut(),
+            Accum::Replace,
+            a.as_ref(),
+            a.as_ref(),
+            1.0,
+            Par::rayon(0),
+        );
+        black_box(&c);
+    });
+    let flop_rate = 2.0 * (size as f64).powi(3) / gemm;
+    let big = vec![1.0f64; 32 << 20];
+    let read = median_seconds(5, || {
+        black_box(
+            big.par_chunks(1 << 16)
+                .map(|c| c.iter().sum::<f64>())
+                .sum::<f64>(),
+        );
+    });
+    let bandwidth = (big.len() * 8) as f64 / read;
+    println!("machine: {threads} threads, {:.1} GFLOP/s (faer 2000³ product), {:.1} GB/s (one read pass)", flop_rate / 1e9, bandwidth / 1e9);
+
+    // Steps on n = 200,000, d = 32, K = 8, h = 4.
+    let (n, d, k, h) = (200_000usize, 32usize, 8usize, 4usize);
+    let x = planted(n, d, k, h);
+    let mut steps = LloydSteps::new(x.as_ref(), k, h, 0.1, 0)?;
+    steps.iteration()?;
+    let (nf, df, kf, hf) = (n as f64, d as f64, k as f64, h as f64);
+    let bound = |flops: f64, bytes: f64| (flops / flop_rate).max(bytes / bandwidth);
+
+    let init = median_seconds(3, || steps.initialise(0));
+    let statistics = median_seconds(5, || steps.statistics());
+    let eigen = median_seconds(5, || steps.eigen().expect("eigen step"));
+    let assign = median_seconds(5, || {
+        steps.assign().expect("assignment");
+    });
+    let iteration = median_seconds(5, || {
+        steps.iteration().expect("iteration");
+    });
+    let candidates = 2.0 + kf.ln().floor();
+    let rows = [
+        (
+            "initialisation (k-means++)",
+            init,
+            bound(
+                3.0 * nf * df * kf * candidates,
+                nf * df * 8.0 * kf * candidates,
+            ),
+        ),
+        (
+            "statistics (group, scatter)",
+            statistics,
+            bound(2.0 * nf * df * df, 3.0 * nf * df * 8.0),
+        ),
+        (
+            "eigen step (estimate: 9 d³ per cluster)",
+            eigen,
+            bound(9.0 * kf * df.powi(3), 0.0),
+        ),
+        (
+            "assignment",
+            assign,
+            bound(2.0 * nf * df * (kf + kf * hf), nf * df * 8.0),
+        ),
+        (
+            "one Lloyd iteration",
+            iteration,
+            bound(
+                2.0 * nf * df * df + 2.0 * nf * df * (kf + kf * hf) + 9.0 * kf * df.powi(3),
+                4.0 * nf * df * 8.0,
+            ),
+        ),
+    ];
+    println!("\nn = {n}, d = {d}, K = {k}, h = {h}");
+    println!("| step | time (ms) | lower bound (ms) | ratio |");
+    println!("|---|---:|---:|---:|");
+    for (name, time, lower) in rows {
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.1} |",
+            time * 1e3,
+            lower * 1e3,
+            time / lower
+        );
+    }
+
+    // Thread scaling and growth in n, whole iterations.
+    println!("\n| n | 1 thread (ms) | {threads} threads (ms) | speed-up |");
+    println!("|---:|---:|---:|---:|");
+    let mut points = Vec::new();
+    for n in [10_000usize, 100_000, 1_000_000] {
+        let x = planted(n, d, k, h);
+        let mut steps = LloydSteps::new(x.as_ref(), k, h, 0.1, 0)?;
+        steps.iteration()?;
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("thread pool");
+        let single = one.install(|| {
+            median_seconds(3, || {
+                steps.iteration().expect("iteration");
+            })
+        });
+        let all = median_seconds(3, || {
+            steps.iteration().expect("iteration");
+        });
+        println!(
+            "| {n} | {:.2} | {:.2} | {:.2} |",
+            single * 1e3,
+            all * 1e3,
+            single / all
+        );
+        points.push(((n as f64).ln(), all.ln()));
+    }
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / points.len() as f64;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / points.len() as f64;
+    let slope = points
+        .iter()
+        .map(|p| (p.0 - mean_x) * (p.1 - mean_y))
+        .sum::<f64>()
+        / points.iter().map(|p| (p.0 - mean_x).powi(2)).sum::<f64>();
+    println!("\nslope of log(time) against log(n), 10⁴ to 10⁶: {slope:.3}");
+    Ok(())
+}
