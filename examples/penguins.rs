@@ -4,24 +4,14 @@
 
 use tae::baselines::{KMeans, Pca};
 use tae::metrics::{adjusted_rand_index, clustering_accuracy};
-use tae::scaling::{Scaler, Scaling};
+use tae::scaling::Scaling;
 use tae::TaeParams;
 
 fn main() -> Result<(), tae::Error> {
     let penguins = tae::datasets::penguins();
-    let table = penguins.data();
-
     // Measurements in mm and g differ by three orders of magnitude; divide each by its maximum.
-    let scaler = Scaler::fit(
-        table.values(),
-        table.n_rows(),
-        table.n_cols(),
-        table.columns(),
-        Scaling::Max,
-    )?;
-    let mut values = table.values().to_vec();
-    scaler.transform(&mut values, table.n_rows(), table.n_cols())?;
-    let x = tae::data::from_row_major(&values, table.n_rows(), table.n_cols())?;
+    let (scaled, _) = penguins.scaled(Scaling::Max)?;
+    let x = scaled.as_ref();
 
     let tae = TaeParams::new(3, 1).lambda(0.1).seed(0).check()?.fit(x)?;
     let kmeans = KMeans::params(3).seed(0).check()?.fit(x)?;

@@ -11,11 +11,9 @@ use std::time::Instant;
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use tae::bench::LloydSteps;
-use tae::planted::{random_rotation, PlantedCluster, PlantedMixture};
+use tae::planted::PlantedMixture;
 
 /// Median of `repeats` timings of `work`, in seconds.
 fn median_seconds(repeats: usize, mut work: impl FnMut()) -> f64 {
@@ -31,29 +29,11 @@ fn median_seconds(repeats: usize, mut work: impl FnMut()) -> f64 {
 }
 
 /// K clusters of `n / K` points in d dimensions, each with h strong directions.
-fn planted(n_points: usize, dim: usize, n_clusters: usize, latent_dim: usize) -> Mat<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let clusters = (0..n_clusters)
-        .map(|_| {
-            let mut spectrum = vec![0.05; dim];
-            spectrum[..latent_dim].fill(4.0);
-            PlantedCluster {
-                mean: (0..dim)
-                    .map(|_| 3.0 * (rng.random::<f64>() - 0.5))
-                    .collect(),
-                rotation: random_rotation(dim, &mut rng),
-                spectrum,
-                size: n_points / n_clusters,
-            }
-        })
-        .collect();
-    let mixture = PlantedMixture {
-        clusters,
-        noise_dims: 0,
-        noise_dims_std: 0.0,
-        additive_noise_std: 0.0,
-    };
-    mixture.sample(2).expect("valid planted mixture").data
+fn planted(n_points: usize, dim: usize, n_clusters: usize, latent_dim: usize) -> faer::Mat<f64> {
+    PlantedMixture::random_subspaces(n_points, dim, n_clusters, latent_dim, 1)
+        .and_then(|mixture| mixture.sample(2))
+        .expect("valid planted mixture")
+        .data
 }
 
 fn main() -> Result<(), tae::Error> {

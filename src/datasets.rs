@@ -109,6 +109,24 @@ impl Dataset {
         self.data.to_mat()
     }
 
+    /// Scales every column with `method` and returns the scaled points with the fitted scaler.
+    ///
+    /// # Errors
+    /// [`crate::Error::ZeroScale`] when a column cannot be scaled.
+    pub fn scaled(
+        &self,
+        method: crate::scaling::Scaling,
+    ) -> crate::Result<(faer::Mat<f64>, crate::scaling::Scaler)> {
+        let table = &self.data;
+        let (n_rows, n_cols) = (table.n_rows(), table.n_cols());
+        let scaler =
+            crate::scaling::Scaler::fit(table.values(), n_rows, n_cols, table.columns(), method)?;
+        let mut values = table.values().to_vec();
+        scaler.transform(&mut values, n_rows, n_cols)?;
+        let scaled = faer::Mat::from_fn(n_rows, n_cols, |i, j| values[i * n_cols + j]);
+        Ok((scaled, scaler))
+    }
+
     /// Splits the data set into its table, labels and class names.
     pub fn into_parts(self) -> (Table, Vec<usize>, Vec<String>) {
         (self.data, self.labels, self.class_names)

@@ -17,7 +17,7 @@
 //! ```
 
 use faer::{Mat, MatRef};
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -250,6 +250,50 @@ impl PlantedCluster {
 }
 
 impl PlantedMixture {
+    /// A mixture for benchmarks and scaling studies: `n_clusters` clusters of
+    /// `n_points / n_clusters` points in `dim` dimensions, each with variance 4 along
+    /// `latent_dim` random directions and 0.05 along the others, and means drawn uniformly from
+    /// the cube [−1.5, 1.5]^d. Rotations and means come from `seed`.
+    ///
+    /// # Errors
+    /// [`Error::EmptyData`] when there would be no points or no dimensions, and
+    /// [`Error::InvalidLatentDim`] when `latent_dim` is 0 or above `dim`.
+    pub fn random_subspaces(
+        n_points: usize,
+        dim: usize,
+        n_clusters: usize,
+        latent_dim: usize,
+        seed: u64,
+    ) -> Result<PlantedMixture> {
+        if n_clusters == 0 || n_points < n_clusters || dim == 0 {
+            return Err(Error::EmptyData { n_points, dim });
+        }
+        if latent_dim == 0 || latent_dim > dim {
+            return Err(Error::InvalidLatentDim { latent_dim, dim });
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let clusters = (0..n_clusters)
+            .map(|_| {
+                let mut spectrum = vec![0.05; dim];
+                spectrum[..latent_dim].fill(4.0);
+                PlantedCluster {
+                    mean: (0..dim)
+                        .map(|_| 3.0 * (rng.random::<f64>() - 0.5))
+                        .collect(),
+                    rotation: random_rotation(dim, &mut rng),
+                    spectrum,
+                    size: n_points / n_clusters,
+                }
+            })
+            .collect();
+        Ok(PlantedMixture {
+            clusters,
+            noise_dims: 0,
+            noise_dims_std: 0.0,
+            additive_noise_std: 0.0,
+        })
+    }
+
     /// The default planted model: K = 3 clusters in d = 10 dimensions, spectra
     /// `(9, 7.2, 0.05, …, 0.05)` along random rotations, means `separation · N(0, I)/√d`, and
     /// `size` points per cluster. Rotations and means come from `seed`.

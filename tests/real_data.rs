@@ -7,28 +7,13 @@
 use faer::Mat;
 use tae::baselines::KMeans;
 use tae::metrics::adjusted_rand_index;
-use tae::scaling::{Scaler, Scaling};
+use tae::scaling::Scaling;
 use tae::TaeParams;
 
 /// The penguins' four measurements, each divided by its column maximum.
 fn penguins_max_scaled() -> (Mat<f64>, Vec<usize>) {
     let penguins = tae::datasets::penguins();
-    let table = penguins.data();
-    let scaler = Scaler::fit(
-        table.values(),
-        table.n_rows(),
-        table.n_cols(),
-        table.columns(),
-        Scaling::Max,
-    )
-    .unwrap();
-    let mut values = table.values().to_vec();
-    scaler
-        .transform(&mut values, table.n_rows(), table.n_cols())
-        .unwrap();
-    let x = tae::data::from_row_major(&values, table.n_rows(), table.n_cols())
-        .unwrap()
-        .to_owned();
+    let (x, _) = penguins.scaled(Scaling::Max).unwrap();
     (x, penguins.labels().to_vec())
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use faer::{Mat, MatRef};
 use tae::baselines::{KMeans, Pca};
 use tae::metrics::{adjusted_rand_index, clustering_accuracy, normalized_mutual_info};
-use tae::scaling::{Scaler, Scaling};
+use tae::scaling::Scaling;
 use tae::{TaeModel, TaeParams};
 
 use super::output;
@@ -71,16 +71,8 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
 
     // Part 1: all four measurements, each divided by its column maximum.
     let table = penguins.data();
-    let scaler = Scaler::fit(
-        table.values(),
-        table.n_rows(),
-        table.n_cols(),
-        table.columns(),
-        Scaling::Max,
-    )?;
-    let mut scaled = table.values().to_vec();
-    scaler.transform(&mut scaled, table.n_rows(), table.n_cols())?;
-    let x = tae::data::from_row_major(&scaled, table.n_rows(), table.n_cols())?;
+    let (scaled, _) = penguins.scaled(Scaling::Max)?;
+    let x = scaled.as_ref();
 
     let pca_small = Pca::fit(x, LATENT_DIM)?.transform(x)?;
     let pca_large = Pca::fit(x, N_CLUSTERS * LATENT_DIM)?.transform(x)?;

@@ -94,17 +94,10 @@ impl LloydSteps {
 
     /// Groups the points by label and computes the scatter matrices.
     pub fn statistics(&mut self) {
-        let problem = Problem {
-            x: self.centered.as_ref(),
-            rows: &self.rows,
-            row_norms: &self.row_norms,
-            n_clusters: self.n_clusters,
-            latent_dim: self.latent_dim,
-            lambda: self.lambda,
-            max_iter: 1,
-            tol: 0.0,
-        };
-        self.statistics = Some(problem.statistics(&mut self.grouped, &self.labels));
+        // Moved out for the call, so that the problem can borrow the rest of the state.
+        let mut grouped = std::mem::replace(&mut self.grouped, GroupedMembers::new(0, 0, 0));
+        self.statistics = Some(self.problem().statistics(&mut grouped, &self.labels));
+        self.grouped = grouped;
     }
 
     /// Takes the top-h eigenvectors of the scatter matrices from the last

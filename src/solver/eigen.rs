@@ -12,9 +12,10 @@
 
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::evd::{self, ComputeEigenvectors};
 use faer::linalg::svd::{self, ComputeSvdVectors};
 use faer::{Mat, MatRef, Par};
+
+use crate::dense::symmetric_eigen;
 
 /// The decomposition that failed to converge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,39 +58,12 @@ pub(crate) fn top_basis_from_scatter(
     scatter: MatRef<'_, f64>,
     latent_dim: usize,
 ) -> Result<TopBasis, EigenFailure> {
-    let dim = scatter.nrows();
-    let mut eigenvalues = Diag::<f64>::zeros(dim);
-    let mut eigenvectors = Mat::<f64>::zeros(dim, dim);
-    let mut buffer = MemBuffer::new(evd::self_adjoint_evd_scratch::<f64>(
-        dim,
-        ComputeEigenvectors::Yes,
-        Par::Seq,
-        Default::default(),
-    ));
-    evd::self_adjoint_evd(
-        scatter,
-        eigenvalues.as_mut(),
-        Some(eigenvectors.as_mut()),
-        Par::Seq,
-        MemStack::new(&mut buffer),
-        Default::default(),
-    )
-    .map_err(|_| EigenFailure::Evd)?;
-
-    let values = eigenvalues.column_vector();
-    let mut basis = Mat::zeros(latent_dim, dim);
-    let mut top = Vec::with_capacity(latent_dim);
-    for k in 0..latent_dim {
-        let column = dim - 1 - k;
-        for c in 0..dim {
-            basis[(k, c)] = eigenvectors[(c, column)];
-        }
-        top.push(values[column]);
-    }
+    let eigen = symmetric_eigen(scatter)?;
+    let mut basis = eigen.top_rows(latent_dim);
     normalise_signs(&mut basis);
     Ok(TopBasis {
         basis,
-        eigenvalues: top,
+        eigenvalues: eigen.values[..latent_dim].to_vec(),
     })
 }
 

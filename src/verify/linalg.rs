@@ -1,12 +1,11 @@
 //! Small linear-algebra helpers shared by the claim checks.
 
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Mat, MatRef};
 use rand_chacha::ChaCha8Rng;
 
+use crate::dense::symmetric_eigen;
 use crate::error::{Error, Result};
 use crate::planted::random_rotation;
-use crate::solver::eigen::top_basis_from_scatter;
 
 /// A uniformly random `h × d` matrix with orthonormal rows.
 pub fn random_basis(h: usize, d: usize, rng: &mut ChaCha8Rng) -> Mat<f64> {
@@ -14,12 +13,7 @@ pub fn random_basis(h: usize, d: usize, rng: &mut ChaCha8Rng) -> Mat<f64> {
     Mat::from_fn(h, d, |k, c| rotation[(c, k)])
 }
 
-/// `a · b` computed sequentially.
-pub fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
-    let mut out = Mat::zeros(a.nrows(), b.ncols());
-    matmul(out.as_mut(), Accum::Replace, a, b, 1.0, Par::Seq);
-    out
-}
+pub(crate) use crate::dense::product;
 
 /// The projector `Wᵀ W` onto the row space of `w`.
 pub fn projector(w: MatRef<'_, f64>) -> Mat<f64> {
@@ -28,14 +22,13 @@ pub fn projector(w: MatRef<'_, f64>) -> Mat<f64> {
 
 /// Eigenvalues in decreasing order and the matching eigenvectors as rows.
 pub fn eigen_desc(scatter: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>)> {
-    let dim = scatter.nrows();
-    let top =
-        top_basis_from_scatter(scatter, dim).map_err(|failure| Error::DecompositionFailed {
-            decomposition: failure.name(),
-            cluster: None,
-            iteration: 0,
-        })?;
-    Ok((top.eigenvalues, top.basis))
+    let eigen = symmetric_eigen(scatter).map_err(|failure| Error::DecompositionFailed {
+        decomposition: failure.name(),
+        cluster: None,
+        iteration: 0,
+    })?;
+    let rows = eigen.top_rows(scatter.nrows());
+    Ok((eigen.values, rows))
 }
 
 /// Weighted mean and scatter `Σ_i w_i (x_i − m)(x_i − m)ᵀ` of the rows of `x`.
