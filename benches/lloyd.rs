@@ -1,7 +1,8 @@
 //! Criterion benchmarks of the closed-form solver.
 //!
 //! - `lloyd_10_iterations`: ten Lloyd iterations from one k-means++ start (tolerance 0), so
-//!   convergence speed does not mix in, on planted mixtures of growing size;
+//!   convergence speed does not mix in, on planted mixtures of growing size (the k-means++
+//!   seeding is included; `benches/steps.rs` times it separately);
 //! - `fit_penguins`: a whole fit with 10 restarts on the embedded penguins data.
 //!
 //! Run with `cargo bench --bench lloyd`; compare ratios within one run, not absolute times.
@@ -23,9 +24,16 @@ fn planted(n_points: usize, dim: usize, n_clusters: usize, latent_dim: usize) ->
 fn lloyd_iterations(c: &mut Criterion) {
     let mut group = c.benchmark_group("lloyd_10_iterations");
     group.sample_size(10);
-    for (n_points, dim, n_clusters, latent_dim) in
-        [(10_000, 8, 3, 1), (10_000, 32, 8, 4), (100_000, 32, 8, 4)]
-    {
+    // From small to large work: n from 10³ to 10⁶, d from 4 to 128, K from 3 to 30, h from 1
+    // to 16. The middle row is the size whose cost is compared with its lower bound.
+    for (n_points, dim, n_clusters, latent_dim) in [
+        (1_000, 4, 3, 1),
+        (10_000, 8, 3, 1),
+        (10_000, 32, 8, 4),
+        (200_000, 32, 8, 4),
+        (100_000, 128, 30, 16),
+        (1_000_000, 32, 8, 4),
+    ] {
         let x = planted(n_points, dim, n_clusters, latent_dim);
         let params = TaeParams::new(n_clusters, latent_dim)
             .n_init(1)
