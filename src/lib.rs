@@ -54,6 +54,8 @@
 //! - [`metrics`]: ARI, NMI and accuracy with Hungarian matching;
 //! - [`datasets`], [`io`], [`scaling`]: embedded data, CSV and `.npy` readers, column scaling;
 //! - [`planted`]: planted Gaussian mixtures with known clusters and subspaces;
+//! - [`em`]: the soft (EM) variant; [`reference`]: the loss trained by gradient steps, written
+//!   with nalgebra only, as an independent check of the closed form;
 //! - [`data`]: conversions from row-major slices and nalgebra, and input checks.
 //!
 //! # Determinism
@@ -73,6 +75,7 @@ pub mod metrics;
 pub mod model;
 pub mod params;
 pub mod planted;
+pub mod reference;
 pub mod scaling;
 pub(crate) mod solver;
 pub mod verify;
