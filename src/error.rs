@@ -65,6 +65,41 @@ pub enum Error {
         /// The rejected value.
         tol: f64,
     },
+    /// A learning rate of the gradient-trained reference is not a finite positive number.
+    InvalidLearningRate {
+        /// Name of the rate: "learning rate" or "assignment learning rate".
+        parameter: &'static str,
+        /// The rejected value.
+        value: f64,
+    },
+    /// The number of training epochs is zero.
+    InvalidEpochs {
+        /// The rejected value.
+        epochs: usize,
+    },
+    /// A mini-batch size of zero, or larger than the data.
+    InvalidBatchSize {
+        /// The rejected value.
+        batch_size: usize,
+        /// Number of points in the data (0 when not known yet).
+        n_points: usize,
+    },
+    /// Initial labels that give a cluster no point, so its center cannot start at a mean.
+    EmptyInitialCluster {
+        /// The cluster without points.
+        cluster: usize,
+        /// Number of clusters.
+        n_clusters: usize,
+    },
+    /// Gradient training produced a NaN or infinite loss.
+    TrainingDiverged {
+        /// The epoch (1-based) at whose end the loss was not finite.
+        epoch: usize,
+        /// The loss found.
+        loss: f64,
+        /// The learning rate in use.
+        learning_rate: f64,
+    },
     /// A NaN or infinite value in the input data.
     NonFiniteValue {
         /// 0-based row (point) index.
@@ -338,6 +373,35 @@ impl fmt::Display for Error {
             Error::InvalidTolerance { tol } => write!(
                 f,
                 "invalid tolerance {tol}: it must be a finite number >= 0"
+            ),
+            Error::InvalidLearningRate { parameter, value } => write!(
+                f,
+                "invalid {parameter} {value}: it must be a finite number > 0"
+            ),
+            Error::InvalidEpochs { epochs } => write!(
+                f,
+                "invalid number of epochs {epochs}: it must be at least 1"
+            ),
+            Error::InvalidBatchSize { batch_size, n_points } => {
+                if *n_points == 0 {
+                    write!(
+                        f,
+                        "invalid batch size {batch_size}: it must be at least 1; leave it unset for full-batch training"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "invalid batch size {batch_size} for {n_points} points: it must be between 1 and {n_points}; leave it unset for full-batch training"
+                    )
+                }
+            }
+            Error::EmptyInitialCluster { cluster, n_clusters } => write!(
+                f,
+                "the initial labels give cluster {cluster} no point; every cluster in 0..{n_clusters} needs at least one point to start from"
+            ),
+            Error::TrainingDiverged { epoch, loss, learning_rate } => write!(
+                f,
+                "gradient training diverged: the loss became {loss} at epoch {epoch}; lower the learning rate (now {learning_rate})"
             ),
             Error::NonFiniteValue { row, column, value } => write!(
                 f,

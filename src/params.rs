@@ -16,7 +16,11 @@
 //! # Ok::<(), tae::Error>(())
 //! ```
 
+use faer::MatRef;
+
+use crate::data;
 use crate::error::{Error, Result};
+use crate::solver;
 
 /// Default number of k-means++ restarts, as in scikit-learn's `KMeans(n_init=10)`.
 pub const DEFAULT_N_INIT: usize = 10;
@@ -237,6 +241,53 @@ impl ValidParams {
     }
 }
 
+/// Returns the initial labels of the first k-means++ restart that [`ValidParams::fit`] runs for
+/// `n_clusters` clusters and this `seed`: greedy k-means++ seeds, then each point labelled with
+/// its nearest seed (ties to the lowest seed index).
+///
+/// Other solvers can start from these labels to be compared with the closed form from the same
+/// start: `TaeParams::new(K, h).init(Init::Labels(labels)).tol(0.0)` runs the closed form from
+/// them, and gives the same fit as `TaeParams::new(K, h).n_init(1).seed(seed)`.
+///
+/// ```
+/// use tae::{Init, TaeParams};
+///
+/// let x = tae::datasets::penguins().to_mat();
+/// let start = tae::params::kmeans_plus_plus_labels(x.as_ref(), 3, 7)?;
+/// let from_labels = TaeParams::new(3, 1).init(Init::Labels(start)).check()?.fit(x.as_ref())?;
+/// let first_restart = TaeParams::new(3, 1).n_init(1).seed(7).check()?.fit(x.as_ref())?;
+/// assert_eq!(from_labels.labels(), first_restart.labels());
+/// # Ok::<(), tae::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidClusterCount`] when K = 0, the errors of [`data::check_finite`], and
+/// [`Error::TooFewPoints`] when n < K.
+pub fn kmeans_plus_plus_labels(
+    data: MatRef<'_, f64>,
+    n_clusters: usize,
+    seed: u64,
+) -> Result<Vec<usize>> {
+    if n_clusters == 0 {
+        return Err(Error::InvalidClusterCount { n_clusters });
+    }
+    data::check_finite(data)?;
+    if data.nrows() < n_clusters {
+        return Err(Error::TooFewPoints {
+            n_points: data.nrows(),
+            n_clusters,
+        });
+    }
+    let (_, centered, row_norms) = solver::center_data(data);
+    Ok(solver::kmeans_plus_plus_start(
+        centered.as_ref(),
+        &row_norms,
+        n_clusters,
+        seed,
+        0,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +350,53 @@ mod tests {
                 label: 2,
                 n_clusters: 2
             }
+        ));
+    }
+
+    #[test]
+    fn start_labels_match_first_restart() {
+        let x = faer::Mat::from_fn(40, 3, |i, c| {
+            ((i * 7 + c * 3) % 11) as f64 + (i / 10) as f64 * 9.0
+        });
+        for seed in 0..4 {
+            let start = kmeans_plus_plus_labels(x.as_ref(), 4, seed).unwrap();
+            let first = TaeParams::new(4, 1)
+                .n_init(1)
+                .max_iter(1)
+                .seed(seed)
+                .check()
+                .unwrap()
+                .fit(x.as_ref())
+                .unwrap();
+            let given = TaeParams::new(4, 1)
+                .init(Init::Labels(start))
+                .max_iter(1)
+                .check()
+                .unwrap()
+                .fit(x.as_ref())
+                .unwrap();
+            assert_eq!(first.labels(), given.labels(), "seed {seed}");
+            assert_eq!(
+                first.loss().to_bits(),
+                given.loss().to_bits(),
+                "seed {seed}"
+            );
+        }
+    }
+
+    #[test]
+    fn start_labels_reject_bad_input() {
+        let x = faer::Mat::from_fn(3, 2, |i, c| (i + c) as f64);
+        assert!(matches!(
+            kmeans_plus_plus_labels(x.as_ref(), 0, 0),
+            Err(Error::InvalidClusterCount { n_clusters: 0 })
+        ));
+        assert!(matches!(
+            kmeans_plus_plus_labels(x.as_ref(), 4, 0),
+            Err(Error::TooFewPoints {
+                n_points: 3,
+                n_clusters: 4
+            })
         ));
     }
 }

@@ -8,6 +8,7 @@ use tae::io::{read_table, ReadOptions, Table};
 use tae::scaling::Scaler;
 use tae::{TaeModel, TaeParams};
 
+use super::methods::{self, Fitted, Plan};
 use super::model_file::ModelFile;
 use super::output;
 use super::{ApplyArgs, CliError, FitArgs, InputArgs};
@@ -70,8 +71,8 @@ pub fn fit(args: &FitArgs) -> Result<(), CliError> {
         .n_init(args.n_init)
         .max_iter(args.max_iter)
         .tol(args.tol)
-        .seed(args.seed)
-        .check()?;
+        .seed(args.seed);
+    let plan = Plan::check(args, params)?;
 
     let table = read_input(&args.input, args.columns.as_deref())?;
     let scaler = Scaler::fit(
@@ -82,14 +83,16 @@ pub fn fit(args: &FitArgs) -> Result<(), CliError> {
         args.scale,
     )?;
     let x = scaled_matrix(&table, &scaler)?;
-    let model = params.fit(x.as_ref())?;
+    let fitted = plan.fit(x.as_ref())?;
+    let model = &fitted.model;
 
-    print_summary(&model, &table, args)?;
+    print_summary(&fitted, &table, args)?;
     if let Some(path) = &args.labels_out {
         write_labels(Some(path), args.force, table.row_indices(), model.labels())?;
     }
     if let Some(path) = &args.model_out {
-        let file = ModelFile::new(&model, table.columns(), &scaler, args.n_init, args.seed);
+        let mut file = ModelFile::new(model, table.columns(), &scaler, args.n_init, args.seed);
+        file.record_method(&fitted);
         let mut writer = output::create(path, args.force)?;
         let io_failed = |e: std::io::Error| tae::Error::Io {
             path: path.to_path_buf(),
@@ -104,7 +107,8 @@ pub fn fit(args: &FitArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn print_summary(model: &TaeModel, table: &Table, args: &FitArgs) -> Result<(), CliError> {
+fn print_summary(fitted: &Fitted, table: &Table, args: &FitArgs) -> Result<(), CliError> {
+    let model = &fitted.model;
     let sizes: Vec<String> = model
         .cluster_sizes()
         .iter()
@@ -123,14 +127,15 @@ fn print_summary(model: &TaeModel, table: &Table, args: &FitArgs) -> Result<(), 
             format_number(model.lambda()),
             args.scale
         ),
+        fitted.description.clone(),
         format!(
             "loss = {}, iterations = {}, converged = {}{}",
             format_number(model.loss()),
             model.n_iter(),
             if model.converged() {
-                "yes"
+                "yes".to_string()
             } else {
-                "no (raise --max-iter)"
+                format!("no ({})", fitted.not_converged_hint())
             },
             if model.reseeded() {
                 ", an empty cluster was re-seeded"
@@ -160,14 +165,24 @@ fn write_labels(
     output::write_csv(path, force, &header, records)
 }
 
+/// A saved model ready to apply, with the decoders of a free-decoder model.
+struct Loaded {
+    scaler: Scaler,
+    model: TaeModel,
+    decoders: Option<Vec<Mat<f64>>>,
+    table: Table,
+    x: Mat<f64>,
+}
+
 /// Reads the model, then the data with the model's columns, and scales it as at fit time.
-fn load_for_apply(args: &ApplyArgs) -> Result<(Scaler, TaeModel, Table, Mat<f64>), CliError> {
+fn load_for_apply(args: &ApplyArgs) -> Result<Loaded, CliError> {
     if let Some(path) = &args.out {
         output::check_distinct(&[path], &[args.input.data.as_path(), args.model.as_path()])?;
         output::check_writable(path, args.force)?;
     }
     let file = ModelFile::read(&args.model)?;
     let (scaler, model) = file.to_parts(&args.model)?;
+    let decoders = file.decoder_parts(&args.model)?;
 
     // Columns are matched by name. A .npy file names its columns x0, x1, …; when those names do
     // not cover the model's columns (a model fitted on a CSV file), its columns are used in
@@ -198,12 +213,24 @@ fn load_for_apply(args: &ApplyArgs) -> Result<(Scaler, TaeModel, Table, Mat<f64>
         )));
     }
     let x = scaled_matrix(&table, &scaler)?;
-    Ok((scaler, model, table, x))
+    Ok(Loaded {
+        scaler,
+        model,
+        decoders,
+        table,
+        x,
+    })
 }
 
 pub fn predict(args: &ApplyArgs) -> Result<(), CliError> {
-    let (_, model, table, x) = load_for_apply(args)?;
-    let labels = model.predict(x.as_ref())?;
+    let Loaded {
+        model,
+        decoders,
+        table,
+        x,
+        ..
+    } = load_for_apply(args)?;
+    let labels = methods::predict(&model, decoders.as_deref(), x.as_ref())?;
     write_labels(
         args.out.as_deref(),
         args.force,
@@ -213,8 +240,14 @@ pub fn predict(args: &ApplyArgs) -> Result<(), CliError> {
 }
 
 pub fn reconstruct(args: &ApplyArgs) -> Result<(), CliError> {
-    let (scaler, model, table, x) = load_for_apply(args)?;
-    let reconstructed = model.reconstruct(x.as_ref())?;
+    let Loaded {
+        scaler,
+        model,
+        decoders,
+        table,
+        x,
+    } = load_for_apply(args)?;
+    let reconstructed = methods::reconstruct(&model, decoders.as_deref(), x.as_ref())?;
 
     // Back to the data's own units, row-major as the scaler expects.
     let (n, d) = reconstructed.shape();

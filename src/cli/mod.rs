@@ -3,6 +3,7 @@
 
 mod apply;
 mod demo;
+mod methods;
 mod model_file;
 mod output;
 mod plot;
@@ -99,18 +100,21 @@ struct FitArgs {
     /// zscore (subtract the mean, divide by the standard deviation).
     #[arg(long, default_value = "none", value_parser = parse_scaling)]
     scale: Scaling,
-    /// Number of k-means++ restarts; the lowest-loss one is kept.
+    /// Number of k-means++ restarts of the closed form; the lowest-loss one is kept.
     #[arg(long, default_value_t = tae::params::DEFAULT_N_INIT)]
     n_init: usize,
-    /// Limit on Lloyd iterations per restart.
+    /// Limit on Lloyd iterations per restart of the closed form.
     #[arg(long, default_value_t = tae::params::DEFAULT_MAX_ITER)]
     max_iter: usize,
-    /// Stop a restart when the loss decreases by a relative amount below this.
+    /// Stop a closed-form restart when the loss decreases by a relative amount below this.
     #[arg(long, default_value_t = tae::params::DEFAULT_TOL, allow_negative_numbers = true)]
     tol: f64,
-    /// Seed of the k-means++ sampling.
+    /// Seed of the k-means++ sampling (and of the encoder start and batch order of
+    /// --method gradient).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    #[command(flatten)]
+    method: methods::MethodArgs,
     /// Write the cluster of each row as CSV with header `row,cluster` (row = 0-based data row
     /// of the input).
     #[arg(long, value_name = "FILE")]

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use tae::scaling::{Scaler, Scaling};
 use tae::{FitSummary, TaeModel};
 
+use super::methods::{Fitted, Method};
 use super::CliError;
 
 /// Version of the layout below; readers reject any other.
@@ -52,6 +53,20 @@ pub struct ModelFile {
     pub n_init: usize,
     /// Seed of the k-means++ sampling.
     pub seed: u64,
+    /// Fitting method: `closed-form`, `gradient` or `em`. Files written before the field
+    /// existed lack it and are closed-form fits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Decoder model of a gradient fit: `tied` (`V_j = W_jᵀ`) or `free`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoder: Option<String>,
+    /// The decoders `V_j` of a free-decoder model: `K` matrices of `d` rows of `h` values, in
+    /// scaled units. When present, `predict` and `reconstruct` use them in place of `W_jᵀ`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoders: Option<Vec<Vec<Vec<f64>>>>,
+    /// Temperature τ of an EM fit, in squared scaled units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
 }
 
 /// The scaling part of the model file.
@@ -104,7 +119,70 @@ impl ModelFile {
             n_points: model.labels().len(),
             n_init,
             seed,
+            method: None,
+            decoder: None,
+            decoders: None,
+            temperature: None,
         }
+    }
+
+    /// Records the method of the fit, and the decoders of a free-decoder model.
+    pub fn record_method(&mut self, fitted: &Fitted) {
+        self.method = Some(fitted.method.name().to_string());
+        if fitted.method == Method::Gradient {
+            let decoder = if fitted.decoders.is_some() {
+                "free"
+            } else {
+                "tied"
+            };
+            self.decoder = Some(decoder.to_string());
+        }
+        self.decoders = fitted.decoders.as_ref().map(|decoders| {
+            decoders
+                .iter()
+                .map(|v| {
+                    (0..v.nrows())
+                        .map(|i| (0..v.ncols()).map(|k| v[(i, k)]).collect())
+                        .collect()
+                })
+                .collect()
+        });
+        self.temperature = fitted.temperature;
+    }
+
+    /// Rebuilds the decoders of a free-decoder model (`None` for a tied one), checking that
+    /// there are K of them, each `d × h` with finite values.
+    pub fn decoder_parts(&self, path: &Path) -> Result<Option<Vec<Mat<f64>>>, CliError> {
+        let Some(decoders) = &self.decoders else {
+            return Ok(None);
+        };
+        let invalid = |reason: String| {
+            CliError::new(format!(
+                "invalid model file '{}': {reason}; write it again with `tae fit --model-out`",
+                path.display()
+            ))
+        };
+        let (dim, h) = (self.columns.len(), self.latent_dim);
+        if decoders.len() != self.n_clusters {
+            return Err(invalid(format!(
+                "{} decoders for n_clusters = {}",
+                decoders.len(),
+                self.n_clusters
+            )));
+        }
+        let mut parts = Vec::with_capacity(decoders.len());
+        for (j, rows) in decoders.iter().enumerate() {
+            if rows.len() != dim || rows.iter().any(|row| row.len() != h) {
+                return Err(invalid(format!(
+                    "decoder {j} is not {dim} rows (one per column) of {h} values (latent_dim)"
+                )));
+            }
+            if rows.iter().flatten().any(|v| !v.is_finite()) {
+                return Err(invalid(format!("decoder {j} has a non-finite value")));
+            }
+            parts.push(Mat::from_fn(dim, h, |i, k| rows[i][k]));
+        }
+        Ok(Some(parts))
     }
 
     /// Reads and checks a model file.

@@ -4,12 +4,10 @@
 //! the eigen step and the assignment one at a time, on the same state the solver uses.
 
 use faer::{Mat, MatRef};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 
 use super::assign::{assign, ClusterParams};
 use super::stats::{row_major, GroupedMembers};
-use super::{init, nearest_seed_labels, Problem, Statistics};
+use super::{center_data, kmeans_plus_plus_start, Problem, Statistics};
 use crate::data;
 use crate::error::Result;
 
@@ -46,13 +44,8 @@ impl LloydSteps {
             .check()?;
         data::check_finite(data)?;
         let (n_points, dim) = data.shape();
-        let offset = data::column_means(data);
-        let centered = data::subtract_row(data, &offset);
+        let (_, centered, row_norms) = center_data(data);
         let rows = row_major(centered.as_ref());
-        let row_norms = rows
-            .chunks_exact(dim)
-            .map(|r| r.iter().map(|v| v * v).sum())
-            .collect();
         let mut steps = LloydSteps {
             centered,
             rows,
@@ -86,10 +79,13 @@ impl LloydSteps {
 
     /// Runs greedy k-means++ seeding and labels every point with its nearest seed.
     pub fn initialise(&mut self, seed: u64) {
-        let problem = self.problem();
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let seeds = init::kmeans_plus_plus(problem.x, problem.n_clusters, &mut rng);
-        self.labels = nearest_seed_labels(&problem, &seeds);
+        self.labels = kmeans_plus_plus_start(
+            self.centered.as_ref(),
+            &self.row_norms,
+            self.n_clusters,
+            seed,
+            0,
+        );
     }
 
     /// Groups the points by label and computes the scatter matrices.

@@ -118,11 +118,7 @@ impl ValidParams {
         }
 
         // Centering first keeps ‖x‖² − 2x·c + ‖c‖² from cancelling catastrophically.
-        let offset = data::column_means(data);
-        let centered = data::subtract_row(data, &offset);
-        let row_norms: Vec<f64> = (0..n_points)
-            .map(|i| (0..dim).map(|c| centered[(i, c)] * centered[(i, c)]).sum())
-            .collect();
+        let (offset, centered, row_norms) = center_data(data);
         let rows = stats::row_major(centered.as_ref());
         let problem = Problem {
             x: centered.as_ref(),
@@ -143,12 +139,13 @@ impl ValidParams {
         for restart in 0..n_restarts {
             let initial = match self.init() {
                 Init::Labels(labels) => labels.clone(),
-                Init::KMeansPlusPlus => {
-                    let mut rng = ChaCha8Rng::seed_from_u64(self.seed());
-                    rng.set_stream(restart as u64);
-                    let seeds = init::kmeans_plus_plus(problem.x, problem.n_clusters, &mut rng);
-                    nearest_seed_labels(&problem, &seeds)
-                }
+                Init::KMeansPlusPlus => kmeans_plus_plus_start(
+                    problem.x,
+                    problem.row_norms,
+                    problem.n_clusters,
+                    self.seed(),
+                    restart,
+                ),
             };
             let result = problem.run(initial)?;
             if best.as_ref().is_none_or(|b| result.loss < b.loss) {
@@ -160,30 +157,64 @@ impl ValidParams {
     }
 }
 
+/// Returns the data minus its column means, with the means and the squared norm of each
+/// centered row.
+///
+/// Centering first keeps ‖x‖² − 2x·c + ‖c‖² from cancelling catastrophically.
+pub(crate) fn center_data(data: MatRef<'_, f64>) -> (Vec<f64>, Mat<f64>, Vec<f64>) {
+    let (n_points, dim) = data.shape();
+    let offset = data::column_means(data);
+    let centered = data::subtract_row(data, &offset);
+    let row_norms: Vec<f64> = (0..n_points)
+        .map(|i| (0..dim).map(|c| centered[(i, c)] * centered[(i, c)]).sum())
+        .collect();
+    (offset, centered, row_norms)
+}
+
+/// Returns the initial labels of k-means++ restart `restart`: the seeds of
+/// [`init::kmeans_plus_plus`] with the random stream `restart` of `seed`, and each point
+/// labelled with its nearest seed.
+///
+/// `x` must be the centered data of [`center_data`] and `row_norms` its squared row norms, as
+/// in [`ValidParams::fit`], so that the labels match that fit's restart exactly.
+pub(crate) fn kmeans_plus_plus_start(
+    x: MatRef<'_, f64>,
+    row_norms: &[f64],
+    n_clusters: usize,
+    seed: u64,
+    restart: usize,
+) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(restart as u64);
+    let seeds = init::kmeans_plus_plus(x, n_clusters, &mut rng);
+    nearest_seed_labels(x, row_norms, &seeds)
+}
+
 /// Labels every point with its nearest seed point (ties to the lowest seed index).
-fn nearest_seed_labels(problem: &Problem<'_>, seeds: &[usize]) -> Vec<usize> {
-    let dim = problem.x.ncols();
-    let centers = Mat::from_fn(seeds.len(), dim, |j, c| problem.x[(seeds[j], c)]);
+fn nearest_seed_labels(x: MatRef<'_, f64>, row_norms: &[f64], seeds: &[usize]) -> Vec<usize> {
+    let dim = x.ncols();
+    let centers = Mat::from_fn(seeds.len(), dim, |j, c| x[(seeds[j], c)]);
     let params = ClusterParams::new(centers, Mat::zeros(0, dim), 0, 1.0, vec![true; seeds.len()]);
-    let n_points = problem.x.nrows();
+    let n_points = x.nrows();
     let mut labels = vec![0; n_points];
     let mut best = vec![0.0; n_points];
     // `usize::MAX` is never a label, so ties go to the lowest seed index.
     let no_label = vec![usize::MAX; n_points];
-    assign_without_current(&params, problem, &no_label, &mut labels, &mut best);
+    assign_without_current(&params, x, row_norms, &no_label, &mut labels, &mut best);
     labels
 }
 
 /// Assigns points when they have no current label to keep.
 fn assign_without_current(
     params: &ClusterParams,
-    problem: &Problem<'_>,
+    x: MatRef<'_, f64>,
+    row_norms: &[f64],
     no_label: &[usize],
     labels: &mut [usize],
     best: &mut [f64],
 ) {
     let n_clusters = params.n_clusters();
-    let rows = problem.x.nrows();
+    let rows = x.nrows();
     let block = assign::ASSIGN_BLOCK_ROWS;
     labels
         .par_chunks_mut(block)
@@ -196,8 +227,8 @@ fn assign_without_current(
                 let len = labels.len().min(rows - start);
                 let mut losses = vec![0.0; len * n_clusters];
                 params.block_losses(
-                    problem.x.subrows(start, len),
-                    &problem.row_norms[start..start + len],
+                    x.subrows(start, len),
+                    &row_norms[start..start + len],
                     &mut losses,
                     workspace,
                 );
