@@ -213,6 +213,31 @@ pub enum Error {
         /// The valid range, e.g. "a finite number > 0".
         expected: &'static str,
     },
+    /// An IDX file (the format of MNIST) that is corrupt, truncated or of the wrong kind.
+    Idx {
+        /// The file.
+        path: PathBuf,
+        /// The problem found in the file.
+        kind: IdxErrorKind,
+    },
+    /// An IDX image file and label file that hold different numbers of items.
+    IdxCountMismatch {
+        /// The image file.
+        images: PathBuf,
+        /// Number of images in it.
+        n_images: usize,
+        /// The label file.
+        labels: PathBuf,
+        /// Number of labels in it.
+        n_labels: usize,
+    },
+    /// None of the accepted names of a data file exists in a folder.
+    DataFileNotFound {
+        /// The folder searched.
+        folder: PathBuf,
+        /// The file names tried, in order.
+        names: Vec<String>,
+    },
     /// An eigen or singular value decomposition in an analysis routine did not converge.
     DecompositionNotConverged {
         /// Which decomposition: "self-adjoint eigendecomposition" or "thin SVD".
@@ -264,6 +289,47 @@ pub enum MatrixErrorKind {
         deviation: f64,
         /// The largest deviation accepted.
         tolerance: f64,
+    },
+}
+
+/// Problem found in an IDX file.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum IdxErrorKind {
+    /// The magic number is not the one of the expected kind of file.
+    BadMagic {
+        /// The magic number found in the first four bytes.
+        found: u32,
+        /// The magic number required: `0x00000803` for images, `0x00000801` for labels.
+        expected: u32,
+    },
+    /// The file is shorter than its header announces.
+    Truncated {
+        /// Bytes required by the header (after decompression).
+        expected_bytes: u128,
+        /// Bytes found.
+        found_bytes: u128,
+    },
+    /// Bytes follow the last item that the header announces.
+    TrailingBytes {
+        /// Bytes required by the header (after decompression).
+        expected_bytes: u128,
+        /// Bytes found.
+        found_bytes: u128,
+    },
+    /// The gzip stream cannot be decompressed.
+    Gzip {
+        /// The decompressor's message.
+        reason: String,
+    },
+    /// A class has fewer items than requested.
+    TooFewInClass {
+        /// The class label.
+        class: usize,
+        /// Items of that class in the file.
+        found: usize,
+        /// Items requested per class.
+        requested: usize,
     },
 }
 
@@ -507,11 +573,56 @@ impl fmt::Display for Error {
                 f,
                 "invalid {name} {value}: it must be {expected}"
             ),
+            Error::Idx { path, kind } => {
+                write!(f, "cannot read IDX file '{}': ", path.display())?;
+                fmt_idx_kind(f, kind)
+            }
+            Error::IdxCountMismatch { images, n_images, labels, n_labels } => write!(
+                f,
+                "image file '{}' holds {n_images} images but label file '{}' holds {n_labels} labels; use the label file that belongs to the image file",
+                images.display(),
+                labels.display()
+            ),
+            Error::DataFileNotFound { folder, names } => write!(
+                f,
+                "no file named {} in '{}'; put the file there or choose another folder",
+                names.join(" or "),
+                folder.display()
+            ),
             Error::DecompositionNotConverged { decomposition, matrix } => write!(
                 f,
                 "{decomposition} of {matrix} did not converge; check the input for extreme magnitudes or rescale it"
             ),
         }
+    }
+}
+
+fn fmt_idx_kind(f: &mut fmt::Formatter<'_>, kind: &IdxErrorKind) -> fmt::Result {
+    match kind {
+        IdxErrorKind::BadMagic { found, expected } => {
+            let what = if *expected == 0x0000_0801 { "label" } else { "image" };
+            write!(
+                f,
+                "magic number 0x{found:08x} is not 0x{expected:08x}, so this is not an IDX {what} file; pass a file such as t10k-{}-ubyte.gz",
+                if what == "label" { "labels-idx1" } else { "images-idx3" }
+            )
+        }
+        IdxErrorKind::Truncated { expected_bytes, found_bytes } => write!(
+            f,
+            "the header announces {expected_bytes} bytes but the file holds {found_bytes}; the file is truncated, so download it again"
+        ),
+        IdxErrorKind::TrailingBytes { expected_bytes, found_bytes } => write!(
+            f,
+            "the header announces {expected_bytes} bytes but the file holds {found_bytes}; the file is corrupt or not an IDX file"
+        ),
+        IdxErrorKind::Gzip { reason } => write!(
+            f,
+            "the gzip data is corrupt or truncated ({reason}); download the file again"
+        ),
+        IdxErrorKind::TooFewInClass { class, found, requested } => write!(
+            f,
+            "class {class} has {found} items but {requested} were requested; request at most {found} per class"
+        ),
     }
 }
 

@@ -7,6 +7,7 @@ mod methods;
 mod model_file;
 mod output;
 mod plot;
+mod reproduce;
 mod verify;
 
 use std::fmt;
@@ -38,6 +39,10 @@ enum Command {
     /// Check the numbered claims of the theory (C1 to C22) on planted mixtures; exits non-zero
     /// when a claim fails.
     Verify(VerifyArgs),
+    /// Run the linear experiments of Esser et al. (AISTATS 2023), clustering and de-noising on
+    /// toy, penguin, iris and optional MNIST-format data, and write report.md with tables and
+    /// SVG figures.
+    Reproduce(reproduce::ReproduceArgs),
 }
 
 #[derive(Debug, Args)]
@@ -235,5 +240,6 @@ pub fn run() -> Result<(), CliError> {
         Command::Predict(args) => apply::predict(&args),
         Command::Reconstruct(args) => apply::reconstruct(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Reproduce(args) => reproduce::run(&args),
     }
 }

@@ -1,4 +1,4 @@
-//! Reading numeric tables from CSV and NumPy `.npy` files.
+//! Reading numeric tables from CSV and NumPy `.npy` files, and images from IDX files.
 //!
 //! Every reader returns a [`Table`]: named columns of `f64` values in row-major order, together
 //! with the index of each kept row among the data rows of the input. Rows dropped because of
@@ -33,6 +33,12 @@
 //! order, C order, and one or two dimensions. Columns are named `x0`, `x1`, …, and NaN is a
 //! missing value.
 //!
+//! # IDX format
+//!
+//! [`read_idx_images`] and [`read_idx_labels`] read the image and label files of MNIST and
+//! Fashion-MNIST, plain or gzip-compressed, and [`load_test_subset`] picks the first test images
+//! of each class, with pixels scaled to [0, 1].
+//!
 //! ```
 //! use tae::io::{parse_csv, ReadOptions};
 //!
@@ -56,6 +62,7 @@
 //! ```
 
 mod csv;
+mod idx;
 mod npy;
 
 use std::path::Path;
@@ -64,6 +71,10 @@ use crate::error::{Error, Result};
 
 pub use self::csv::{
     parse_csv, parse_csv_records, read_csv, read_csv_records, CsvRecord, CsvRecords,
+};
+pub use self::idx::{
+    load_test_subset, read_idx_images, read_idx_labels, IdxImages, LabelledImages, IMAGE_MAGIC,
+    LABEL_MAGIC, TEST_IMAGES_FILE, TEST_LABELS_FILE,
 };
 pub use self::npy::read_npy;
 
