@@ -107,6 +107,9 @@ pub const TOY_NOISE_DIMS: usize = 3;
 /// The parameters follow the toy generators published with the paper's code
 /// (github.com/mahalakshmi-sabanayagam/tensorized). Which axis each 3-D line follows is an
 /// assumption here: cluster j varies along axis j.
+///
+/// NOTE: the authors' lines-3-D generator may also put 0.01 on the off-diagonal covariance
+/// entries; here they are 0, so each line is axis-aligned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToySet {
     /// Two parallel elongated clusters.
