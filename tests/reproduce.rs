@@ -188,7 +188,7 @@ fn quick_run_writes_valid_outputs() {
         report.contains("skipped by --quick"),
         "image sets not noted"
     );
-    assert!(report.contains("Not included yet"));
+    assert!(report.contains("TAE by gradient: the loss of Eq. 2"));
 }
 
 fn check_tables(report: &str) {
