@@ -60,7 +60,7 @@ struct Problem<'a> {
     tol: f64,
 }
 
-/// What one restart produced.
+/// The result of one restart.
 struct Restart {
     labels: Vec<usize>,
     params: ClusterParams,
@@ -198,48 +198,11 @@ fn nearest_seed_labels(x: MatRef<'_, f64>, row_norms: &[f64], seeds: &[usize]) -
     let n_points = x.nrows();
     let mut labels = vec![0; n_points];
     let mut best = vec![0.0; n_points];
-    // `usize::MAX` is never a label, so ties go to the lowest seed index.
-    let no_label = vec![usize::MAX; n_points];
-    assign_without_current(&params, x, row_norms, &no_label, &mut labels, &mut best);
+    // Keeping label 0 on a tie is the same as taking the lowest index, so the ordinary
+    // assignment step with every point "in" cluster 0 gives ties to the lowest seed index.
+    let current = vec![0; n_points];
+    assign(&params, x, row_norms, &current, &mut labels, &mut best);
     labels
-}
-
-/// Assigns points when they have no current label to keep.
-fn assign_without_current(
-    params: &ClusterParams,
-    x: MatRef<'_, f64>,
-    row_norms: &[f64],
-    no_label: &[usize],
-    labels: &mut [usize],
-    best: &mut [f64],
-) {
-    let n_clusters = params.n_clusters();
-    let rows = x.nrows();
-    let block = assign::ASSIGN_BLOCK_ROWS;
-    labels
-        .par_chunks_mut(block)
-        .zip(best.par_chunks_mut(block))
-        .enumerate()
-        .for_each_init(
-            || params.workspace(block),
-            |workspace, (b, (labels, best))| {
-                let start = b * block;
-                let len = labels.len().min(rows - start);
-                let mut losses = vec![0.0; len * n_clusters];
-                params.block_losses(
-                    x.subrows(start, len),
-                    &row_norms[start..start + len],
-                    &mut losses,
-                    workspace,
-                );
-                for i in 0..len {
-                    let row = &losses[i * n_clusters..(i + 1) * n_clusters];
-                    let (argmin, min) = assign::argmin_keeping(row, no_label[start + i]);
-                    labels[i] = argmin;
-                    best[i] = min;
-                }
-            },
-        );
 }
 
 impl Problem<'_> {
