@@ -1,10 +1,10 @@
 //! Measures each step of a Lloyd iteration against this machine's limits, in one run.
 //!
 //! Run with `cargo run --release --example perf_ratios`. It measures the floating-point rate of
-//! a 2000 × 2000 × 2000 faer product and the bandwidth of one pass over a 256 MiB array, then
-//! times initialisation, statistics, the eigen step and the assignment on planted data, and
-//! prints each step's time over its lower bound: its floating-point operations at that rate or
-//! one read of the data it must touch at that bandwidth, whichever is larger.
+//! a 2000 × 2000 × 2000 faer product and the bandwidth of one pass over a 256 MiB array. It then
+//! times initialisation, statistics, the eigen step and the assignment on planted data. Each
+//! step's time is printed over its lower bound, which is its floating-point operations at that
+//! rate or one read of the data it must touch at that bandwidth, whichever is larger.
 
 use std::hint::black_box;
 use std::time::Instant;

@@ -3,7 +3,7 @@
 //! A TAE (Esser, Mukherjee, Sabanayagam and Ghoshdastidar, *Improved Representation Learning
 //! Through Tensorized Autoencoders*, AISTATS 2023) gives each of K clusters its own
 //! autoencoder. In the linear model with tied weights, cluster `j` has a center `c_j ∈ ℝᵈ` and a
-//! basis `W_j ∈ ℝ^{h×d}` with orthonormal rows (`W_j W_jᵀ = I_h`); the encoder is
+//! basis `W_j ∈ ℝ^{h×d}` with orthonormal rows (`W_j W_jᵀ = I_h`). The encoder is
 //! `x ↦ W_j (x − c_j)` and the decoder `z ↦ c_j + W_jᵀ z`. A point `x` costs
 //!
 //! ```text

@@ -23,7 +23,7 @@ pub const ORTHONORMALITY_TOLERANCE: f64 = 1e-8;
 
 /// The loss after each half-step of the Lloyd iteration of the kept restart.
 ///
-/// `after_update[t]` is the loss once centers and bases fit the labels of iteration `t`;
+/// `after_update[t]` is the loss once centers and bases fit the labels of iteration `t`.
 /// `after_assignment[t]` is the loss once every point moved to its lowest-loss cluster under
 /// those centers and bases. The interleaved sequence never increases.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -34,7 +34,7 @@ pub struct LossTrace {
     pub after_assignment: Vec<f64>,
 }
 
-/// What a fit reports beside the centers and bases.
+/// The fit's report beside the centers and bases.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FitSummary {
     /// The cluster of each training point (empty for a model built from parts).

@@ -35,7 +35,7 @@ pub const DEFAULT_TOL: f64 = 1e-6;
 /// their experiments.
 pub const DEFAULT_LAMBDA: f64 = 0.1;
 
-/// How the Lloyd iteration is started.
+/// The start of the Lloyd iteration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Init {
     /// Greedy k-means++ seeding: each new seed is the best of `2 + ⌊ln K⌋` candidates drawn

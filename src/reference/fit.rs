@@ -48,8 +48,8 @@ impl ValidReferenceParams {
     /// [`Assignment::Mirror`]) and the centers at the means of the labelled clusters. Each
     /// encoder is a random matrix with orthonormal rows drawn from the seed (the QR factor of a
     /// Gaussian matrix), and each decoder the transpose of its encoder. Starting the encoders
-    /// at the top eigenvectors of the initial clusters would hand the training the closed-form
-    /// answer.
+    /// at the top eigenvectors of the initial clusters would give the training the closed-form
+    /// solution for free.
     ///
     /// Each epoch splits the points into mini-batches (in an order drawn from the seed, or all
     /// points at once by default) and, for each batch, takes one optimiser step on the

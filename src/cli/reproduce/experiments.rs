@@ -41,8 +41,8 @@ pub const IMAGE_LATENT_DIM: usize = 10;
 pub const TABULAR_LATENT_DIM: usize = 1;
 
 /// Limit on EM iterations for the image subsets. Each EM iteration builds and decomposes one
-/// dense 784 × 784 scatter matrix per cluster, about 0.5 s for 1,000 images in a release build
-/// on a 2-core Xeon, so the library default of 500 iterations would dominate the run time.
+/// dense 784 × 784 scatter matrix per cluster. That took about 0.5 s for 1,000 images in a
+/// release build on a 2-core Xeon, so the library default of 500 iterations would dominate.
 pub const IMAGE_EM_MAX_ITER: usize = 30;
 
 /// Standard deviations of the added noise, in units of the data's RMS per-coordinate standard
@@ -291,7 +291,7 @@ pub enum Method {
     /// The soft EM variant of the TAE.
     Em,
     /// The TAE loss trained by gradient steps (tied decoder, Lloyd assignment, Adam), from the
-    /// first k-means++ start of the seed; not run on the image sets, where it is too slow.
+    /// first k-means++ start of the seed. It is not run on the image sets, where it is too slow.
     Gradient,
 }
 
