@@ -6,16 +6,18 @@
 //! ℓ_j(x) = ‖x‖² − 2 x·c_j + ‖c_j‖² − (1 − λ) ‖W_j x − W_j c_j‖²
 //! ```
 //!
-//! so that a block of points needs two GEMMs: one against the `K × d` centers and one against
-//! the `K·h × d` stacked bases. Blocks have a fixed number of rows, are processed in parallel,
-//! and each GEMM runs sequentially inside its block, so every loss is computed the same way for
-//! any number of threads. Losses a hair below zero from rounding are clamped to zero.
+//! so that a block of points needs one GEMM, against the `(K + K·h) × d` matrix that stacks the
+//! centers above the bases. The argmin is then taken column by column (cluster by cluster) over
+//! the block, so the `block × K` losses are never stored. Blocks have a fixed number of rows,
+//! are processed in parallel, and each GEMM runs sequentially inside its block, so every loss is
+//! computed the same way for any number of threads. Losses a hair below zero from rounding are
+//! clamped to zero.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 
-/// Rows per assignment block: the `block × K·h` products of a block stay in cache.
+/// Rows per assignment block: the `block × (K + K·h)` products of a block stay in cache.
 pub(crate) const ASSIGN_BLOCK_ROWS: usize = 1024;
 
 /// Centers and bases of K clusters, in the coordinates of the centered data.
@@ -29,6 +31,8 @@ pub(crate) struct ClusterParams {
     pub latent_dim: usize,
     /// λ, the weight of the latent distance to the center.
     pub lambda: f64,
+    /// `(K + K·h) × d`: the centers above the bases, the right factor of the one GEMM.
+    stacked: Mat<f64>,
     /// `‖c_j‖²` for each cluster.
     center_norms: Vec<f64>,
     /// `K·h`: the codes `W_j c_j` of the centers.
@@ -57,11 +61,19 @@ impl ClusterParams {
                 (0..dim).map(|c| bases[(r, c)] * centers[(j, c)]).sum()
             })
             .collect();
+        let stacked = Mat::from_fn(n_clusters * (1 + latent_dim), dim, |r, c| {
+            if r < n_clusters {
+                centers[(r, c)]
+            } else {
+                bases[(r - n_clusters, c)]
+            }
+        });
         ClusterParams {
             centers,
             bases,
             latent_dim,
             lambda,
+            stacked,
             center_norms,
             projected_centers,
             active,
@@ -73,12 +85,57 @@ impl ClusterParams {
         self.centers.nrows()
     }
 
-    /// Allocates the scratch space [`ClusterParams::block_losses`] needs for up to `rows` points.
+    /// Allocates the scratch space the block methods need for up to `rows` points.
     pub fn workspace(&self, rows: usize) -> BlockWorkspace {
         BlockWorkspace {
-            dots: Mat::zeros(rows, self.n_clusters()),
-            codes: Mat::zeros(rows, self.n_clusters() * self.latent_dim),
+            products: Mat::zeros(rows, self.stacked.nrows()),
             column: vec![0.0; rows],
+            current_losses: vec![0.0; rows],
+        }
+    }
+
+    /// Fills the workspace with the products of `block` and the stacked centers and bases:
+    /// column `j < K` holds `x·c_j`, column `K + j·h + k` the code `(W_j x)_k`.
+    fn products(&self, block: MatRef<'_, f64>, workspace: &mut BlockWorkspace) {
+        let rows = block.nrows();
+        matmul(
+            workspace.products.as_mut().subrows_mut(0, rows),
+            Accum::Replace,
+            block,
+            self.stacked.transpose(),
+            1.0,
+            Par::Seq,
+        );
+    }
+
+    /// Writes the losses in cluster `j` of the block whose products are in `workspace` into
+    /// `workspace.column` (the first `row_norms.len()` entries).
+    ///
+    /// Every inner loop runs down one contiguous column, which the compiler vectorises.
+    #[inline(always)]
+    fn column_losses(&self, j: usize, row_norms: &[f64], workspace: &mut BlockWorkspace) {
+        let rows = row_norms.len();
+        let n_clusters = self.n_clusters();
+        let h = self.latent_dim;
+        let shrink = 1.0 - self.lambda;
+        let products = workspace.products.as_ref().subrows(0, rows);
+        let column = &mut workspace.column[..rows];
+
+        let dot = contiguous(products, j);
+        let center_norm = self.center_norms[j];
+        for ((value, &norm), &d) in column.iter_mut().zip(row_norms).zip(dot) {
+            *value = norm - 2.0 * d + center_norm;
+        }
+        for k in 0..h {
+            let code = contiguous(products, n_clusters + j * h + k);
+            let projected = self.projected_centers[j * h + k];
+            for (value, &z) in column.iter_mut().zip(code) {
+                let diff = z - projected;
+                *value -= shrink * diff * diff;
+            }
+        }
+        for value in column.iter_mut() {
+            *value = value.max(0.0);
         }
     }
 
@@ -93,69 +150,137 @@ impl ClusterParams {
         losses: &mut [f64],
         workspace: &mut BlockWorkspace,
     ) {
-        let rows = block.nrows();
         let n_clusters = self.n_clusters();
-        let h = self.latent_dim;
-
-        let mut dots = workspace.dots.as_mut().subrows_mut(0, rows);
-        matmul(
-            dots.as_mut(),
-            Accum::Replace,
-            block,
-            self.centers.transpose(),
-            1.0,
-            Par::Seq,
-        );
-        let mut codes = workspace.codes.as_mut().subrows_mut(0, rows);
-        if h > 0 {
-            matmul(
-                codes.as_mut(),
-                Accum::Replace,
-                block,
-                self.bases.transpose(),
-                1.0,
-                Par::Seq,
-            );
-        }
-
-        // Column by column, so that every inner loop runs over contiguous memory.
-        let shrink = 1.0 - self.lambda;
-        let column = &mut workspace.column[..rows];
+        self.products(block, workspace);
         for j in 0..n_clusters {
-            if !self.active[j] {
-                for i in 0..rows {
-                    losses[i * n_clusters + j] = f64::INFINITY;
-                }
-                continue;
+            if self.active[j] {
+                self.column_losses(j, row_norms, workspace);
+            } else {
+                workspace.column.fill(f64::INFINITY);
             }
-            let dot = contiguous(dots.as_ref(), j);
-            let center_norm = self.center_norms[j];
-            for ((value, &norm), &d) in column.iter_mut().zip(row_norms).zip(dot) {
-                *value = norm - 2.0 * d + center_norm;
+            for (i, &value) in workspace.column[..row_norms.len()].iter().enumerate() {
+                losses[i * n_clusters + j] = value;
             }
-            for k in 0..h {
-                let code = contiguous(codes.as_ref(), j * h + k);
-                let projected = self.projected_centers[j * h + k];
-                for (value, &z) in column.iter_mut().zip(code) {
-                    let diff = z - projected;
-                    *value -= shrink * diff * diff;
-                }
+        }
+    }
+
+    /// Assigns the points of `block` to their lowest-loss clusters, by the rule of [`assign`].
+    ///
+    /// `current`, `labels` and `best` have one entry per row of `block`; `best` receives each
+    /// point's smallest loss. Returns the sums of the losses at the current labels and of the
+    /// smallest losses, each taken in row order.
+    fn block_assign(
+        &self,
+        block: MatRef<'_, f64>,
+        row_norms: &[f64],
+        current: &[usize],
+        labels: &mut [usize],
+        best: &mut [f64],
+        workspace: &mut BlockWorkspace,
+    ) -> (f64, f64) {
+        let rows = row_norms.len();
+        self.products(block, workspace);
+
+        self.argmin_over_clusters(row_norms, current, labels, best, workspace);
+
+        let mut current_sum = 0.0;
+        let mut best_sum = 0.0;
+        for i in 0..rows {
+            let current_loss = workspace.current_losses[i];
+            if current_loss == best[i] {
+                labels[i] = current[i];
             }
-            for (i, &value) in column.iter().enumerate() {
-                losses[i * n_clusters + j] = value.max(0.0);
+            current_sum += current_loss;
+            best_sum += best[i];
+        }
+        (current_sum, best_sum)
+    }
+
+    /// The column-wise argmin of [`ClusterParams::block_assign`], on the products already in
+    /// `workspace`; `best` receives the smallest losses and `workspace.current_losses` the
+    /// losses at the current labels.
+    ///
+    /// On x86-64 with AVX2 the same code is compiled a second time with AVX2 enabled, so that
+    /// its loops run on 256-bit vectors. Each element is computed by the same operations in
+    /// both versions, so the results are identical bit for bit.
+    fn argmin_over_clusters(
+        &self,
+        row_norms: &[f64],
+        current: &[usize],
+        labels: &mut [usize],
+        best: &mut [f64],
+        workspace: &mut BlockWorkspace,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, as checked just above.
+            unsafe {
+                self.argmin_over_clusters_avx2(row_norms, current, labels, best, workspace);
+            }
+            return;
+        }
+        self.argmin_over_clusters_portable(row_norms, current, labels, best, workspace);
+    }
+
+    /// [`ClusterParams::argmin_over_clusters_portable`] compiled with AVX2 enabled.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn argmin_over_clusters_avx2(
+        &self,
+        row_norms: &[f64],
+        current: &[usize],
+        labels: &mut [usize],
+        best: &mut [f64],
+        workspace: &mut BlockWorkspace,
+    ) {
+        self.argmin_over_clusters_portable(row_norms, current, labels, best, workspace);
+    }
+
+    /// The body of [`ClusterParams::argmin_over_clusters`], for any target.
+    #[inline(always)]
+    fn argmin_over_clusters_portable(
+        &self,
+        row_norms: &[f64],
+        current: &[usize],
+        labels: &mut [usize],
+        best: &mut [f64],
+        workspace: &mut BlockWorkspace,
+    ) {
+        let rows = row_norms.len();
+        // An inactive cluster's loss is +∞: it never wins and no point is currently in it.
+        best.fill(f64::INFINITY);
+        labels.fill(0);
+        workspace.current_losses[..rows].fill(f64::INFINITY);
+        for j in (0..self.n_clusters()).filter(|&j| self.active[j]) {
+            self.column_losses(j, row_norms, workspace);
+            let column = &workspace.column[..rows];
+            let current_losses = &mut workspace.current_losses[..rows];
+            // Selects rather than branches, so that the loop vectorises.
+            for ((((&value, &now), current_loss), min), label) in column
+                .iter()
+                .zip(current)
+                .zip(current_losses.iter_mut())
+                .zip(best.iter_mut())
+                .zip(labels.iter_mut())
+            {
+                *current_loss = if now == j { value } else { *current_loss };
+                // Strictly smaller: among equal losses the lowest index stays.
+                let smaller = value < *min;
+                *min = if smaller { value } else { *min };
+                *label = if smaller { j } else { *label };
             }
         }
     }
 }
 
-/// Scratch matrices for [`ClusterParams::block_losses`], reused across blocks.
+/// Scratch space for the block methods of [`ClusterParams`], reused across blocks.
 pub(crate) struct BlockWorkspace {
-    /// `rows × K`: inner products with the centers.
-    dots: Mat<f64>,
-    /// `rows × K·h`: codes in every basis.
-    codes: Mat<f64>,
+    /// `rows × (K + K·h)`: inner products with the centers, then codes in every basis.
+    products: Mat<f64>,
     /// One column of losses.
     column: Vec<f64>,
+    /// Each point's loss at its current label.
+    current_losses: Vec<f64>,
 }
 
 /// Column `j` of `m` as a slice; the crate's matrices always have unit row stride.
@@ -187,38 +312,23 @@ pub(crate) fn assign(
     labels: &mut [usize],
     best: &mut [f64],
 ) -> Assignment {
-    let n_clusters = params.n_clusters();
     let sums: Vec<(f64, f64)> = labels
         .par_chunks_mut(ASSIGN_BLOCK_ROWS)
         .zip(best.par_chunks_mut(ASSIGN_BLOCK_ROWS))
         .enumerate()
         .map_init(
-            || {
-                let workspace = params.workspace(ASSIGN_BLOCK_ROWS);
-                (workspace, vec![0.0; ASSIGN_BLOCK_ROWS * n_clusters])
-            },
-            |(workspace, losses), (b, (labels, best))| {
+            || params.workspace(ASSIGN_BLOCK_ROWS),
+            |workspace, (b, (labels, best))| {
                 let start = b * ASSIGN_BLOCK_ROWS;
                 let rows = labels.len();
-                let losses = &mut losses[..rows * n_clusters];
-                params.block_losses(
+                params.block_assign(
                     x.subrows(start, rows),
                     &row_norms[start..start + rows],
-                    losses,
+                    &current[start..start + rows],
+                    labels,
+                    best,
                     workspace,
-                );
-
-                let mut current_sum = 0.0;
-                let mut best_sum = 0.0;
-                for i in 0..rows {
-                    let row = &losses[i * n_clusters..(i + 1) * n_clusters];
-                    let (argmin, min) = argmin_keeping(row, current[start + i]);
-                    labels[i] = argmin;
-                    best[i] = min;
-                    current_sum += row[current[start + i]];
-                    best_sum += min;
-                }
-                (current_sum, best_sum)
+                )
             },
         )
         .collect();
@@ -310,6 +420,93 @@ mod tests {
         let mut workspace = params.workspace(1);
         params.block_losses(x.as_ref(), &[13.0], &mut losses, &mut workspace);
         assert!((losses[0] - 5.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn block_assign_follows_argmin_keeping_on_the_loss_matrix() {
+        // Points on a small integer grid and two identical clusters produce exact ties;
+        // cluster 2 is inactive. The column-wise argmin must agree with the row rule.
+        let centers = Mat::from_fn(4, 2, |j, c| {
+            [[0.0, 0.0], [0.0, 0.0], [9.0, 9.0], [2.0, 1.0]][j][c]
+        });
+        let bases = Mat::from_fn(4, 2, |r, c| {
+            [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]][r][c]
+        });
+        let params = ClusterParams::new(centers, bases, 1, 0.5, vec![true, true, false, true]);
+        let x = Mat::from_fn(25, 2, |i, c| {
+            [(i % 5) as f64 - 2.0, (i / 5) as f64 - 2.0][c]
+        });
+        let norms: Vec<f64> = (0..25)
+            .map(|i| x[(i, 0)].powi(2) + x[(i, 1)].powi(2))
+            .collect();
+        let current: Vec<usize> = (0..25).map(|i| [0, 1, 3][i % 3]).collect();
+
+        let mut workspace = params.workspace(25);
+        let mut losses = vec![0.0; 25 * 4];
+        params.block_losses(x.as_ref(), &norms, &mut losses, &mut workspace);
+        let mut labels = vec![0; 25];
+        let mut best = vec![0.0; 25];
+        let (current_sum, best_sum) = params.block_assign(
+            x.as_ref(),
+            &norms,
+            &current,
+            &mut labels,
+            &mut best,
+            &mut workspace,
+        );
+
+        let mut ties = 0;
+        for i in 0..25 {
+            let row = &losses[i * 4..(i + 1) * 4];
+            assert_eq!(row[2], f64::INFINITY);
+            ties += usize::from(row[0] == row[1] && row[0] == best[i]);
+            assert_eq!(
+                (labels[i], best[i]),
+                argmin_keeping(row, current[i]),
+                "point {i}"
+            );
+        }
+        assert!(
+            ties > 0,
+            "the grid must produce ties between clusters 0 and 1"
+        );
+        let expected_current: f64 = (0..25).map(|i| losses[i * 4 + current[i]]).sum();
+        assert_eq!(current_sum, expected_current);
+        assert_eq!(best_sum, best.iter().sum::<f64>());
+    }
+
+    #[test]
+    fn vectorised_and_portable_argmin_agree_bit_for_bit() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let (n, d, k, h) = (301, 5, 4, 2);
+        let x: Mat<f64> = Mat::from_fn(n, d, |_, _| rng.random_range(-3.0..3.0));
+        let centers = Mat::from_fn(k, d, |_, _| rng.random_range(-1.0..1.0));
+        let bases = Mat::from_fn(k * h, d, |_, _| rng.random_range(-0.5..0.5));
+        let params = ClusterParams::new(centers, bases, h, 0.3, vec![true, false, true, true]);
+        let norms: Vec<f64> = (0..n)
+            .map(|i| (0..d).map(|c| x[(i, c)].powi(2)).sum())
+            .collect();
+        let current: Vec<usize> = (0..n).map(|i| [0, 2, 3][i % 3]).collect();
+
+        let mut workspace = params.workspace(n);
+        params.products(x.as_ref(), &mut workspace);
+        let (mut labels, mut best) = (vec![0; n], vec![0.0; n]);
+        params.argmin_over_clusters(&norms, &current, &mut labels, &mut best, &mut workspace);
+        let current_losses = workspace.current_losses.clone();
+        let (mut portable_labels, mut portable_best) = (vec![0; n], vec![0.0; n]);
+        params.argmin_over_clusters_portable(
+            &norms,
+            &current,
+            &mut portable_labels,
+            &mut portable_best,
+            &mut workspace,
+        );
+
+        assert_eq!(labels, portable_labels);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&best), bits(&portable_best));
+        assert_eq!(bits(&current_losses), bits(&workspace.current_losses));
     }
 
     #[test]
