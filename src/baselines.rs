@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::model::TaeModel;
 use crate::params::{Init, TaeParams, ValidParams};
 use crate::solver::eigen::{top_basis_from_members, top_basis_from_scatter, uses_thin_svd};
-use crate::solver::stats::{row_major, GroupedMembers};
+use crate::solver::stats::{row_major, GroupedMembers, Moments};
 
 /// Entry point of the k-means baseline; see [`KMeans::params`].
 #[derive(Debug, Clone, Copy)]
@@ -173,20 +173,35 @@ impl Pca {
             });
         }
 
+        let rows = row_major(data);
+        let thin = uses_thin_svd(n_points, dim, n_components);
         let mut grouped = GroupedMembers::new(n_points, dim, 1);
-        grouped.update(&row_major(data), &vec![0; n_points]);
+        grouped.group(&vec![0; n_points]);
+        grouped.compute(
+            &rows,
+            &[if thin {
+                Moments::Mean
+            } else {
+                Moments::Scatter
+            }],
+        );
         let failed = |failure: crate::solver::eigen::EigenFailure| Error::DecompositionFailed {
             decomposition: failure.name(),
             cluster: None,
             iteration: 0,
         };
-        let members = grouped.members(0);
-        let total_scatter_trace = members.squared_norm_l2();
-        let top = if uses_thin_svd(n_points, dim, n_components) {
-            top_basis_from_members(members, n_components).map_err(failed)?
-        } else {
-            let scatter = grouped.scatters(&[0]).remove(0);
-            top_basis_from_scatter(scatter.as_ref(), n_components).map_err(failed)?
+        let (top, total_scatter_trace) = match grouped.scatter(0) {
+            Some(scatter) => (
+                top_basis_from_scatter(scatter, n_components).map_err(failed)?,
+                (0..dim).map(|c| scatter[(c, c)]).sum(),
+            ),
+            None => {
+                let members = grouped.centered_members(&rows, 0);
+                (
+                    top_basis_from_members(members.as_ref(), n_components).map_err(failed)?,
+                    members.squared_norm_l2(),
+                )
+            }
         };
         Ok(Pca {
             mean: (0..dim).map(|c| grouped.means[(0, c)]).collect(),

@@ -17,6 +17,8 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 
+use super::simd::with_avx2;
+
 /// Rows per assignment block: the `block × (K + K·h)` products of a block stay in cache.
 pub(crate) const ASSIGN_BLOCK_ROWS: usize = 1024;
 
@@ -200,9 +202,7 @@ impl ClusterParams {
     /// `workspace`; `best` receives the smallest losses and `workspace.current_losses` the
     /// losses at the current labels.
     ///
-    /// On x86-64 with AVX2 the same code is compiled a second time with AVX2 enabled, so that
-    /// its loops run on 256-bit vectors. Each element is computed by the same operations in
-    /// both versions, so the results are identical bit for bit.
+    /// Runs with AVX2 where the CPU has it (see [`with_avx2`]).
     fn argmin_over_clusters(
         &self,
         row_norms: &[f64],
@@ -211,29 +211,10 @@ impl ClusterParams {
         best: &mut [f64],
         workspace: &mut BlockWorkspace,
     ) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, as checked just above.
-            unsafe {
-                self.argmin_over_clusters_avx2(row_norms, current, labels, best, workspace);
-            }
-            return;
-        }
-        self.argmin_over_clusters_portable(row_norms, current, labels, best, workspace);
-    }
-
-    /// [`ClusterParams::argmin_over_clusters_portable`] compiled with AVX2 enabled.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn argmin_over_clusters_avx2(
-        &self,
-        row_norms: &[f64],
-        current: &[usize],
-        labels: &mut [usize],
-        best: &mut [f64],
-        workspace: &mut BlockWorkspace,
-    ) {
-        self.argmin_over_clusters_portable(row_norms, current, labels, best, workspace);
+        with_avx2(
+            #[inline(always)]
+            || self.argmin_over_clusters_portable(row_norms, current, labels, best, workspace),
+        );
     }
 
     /// The body of [`ClusterParams::argmin_over_clusters`], for any target.

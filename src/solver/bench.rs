@@ -7,7 +7,7 @@ use faer::{Mat, MatRef};
 
 use super::assign::{assign, ClusterParams};
 use super::stats::{row_major, GroupedMembers};
-use super::{center_data, kmeans_plus_plus_start, Problem, Statistics};
+use super::{center_data, kmeans_plus_plus_start, Problem};
 use crate::data;
 use crate::error::Result;
 
@@ -23,7 +23,7 @@ pub struct LloydSteps {
     next: Vec<usize>,
     best: Vec<f64>,
     grouped: GroupedMembers,
-    statistics: Option<Statistics>,
+    has_statistics: bool,
     params: Option<ClusterParams>,
 }
 
@@ -57,7 +57,7 @@ impl LloydSteps {
             next: vec![0; n_points],
             best: vec![0.0; n_points],
             grouped: GroupedMembers::new(n_points, dim, n_clusters),
-            statistics: None,
+            has_statistics: false,
             params: None,
         };
         steps.initialise(seed);
@@ -74,6 +74,7 @@ impl LloydSteps {
             lambda: self.lambda,
             max_iter: 1,
             tol: 0.0,
+            reuse_unchanged: false,
         }
     }
 
@@ -92,8 +93,11 @@ impl LloydSteps {
     pub fn statistics(&mut self) {
         // Moved out for the call, so that the problem can borrow the rest of the state.
         let mut grouped = std::mem::replace(&mut self.grouped, GroupedMembers::new(0, 0, 0));
-        self.statistics = Some(self.problem().statistics(&mut grouped, &self.labels));
+        let every_cluster = vec![true; self.n_clusters];
+        self.problem()
+            .statistics(&mut grouped, &self.labels, &every_cluster);
         self.grouped = grouped;
+        self.has_statistics = true;
     }
 
     /// Takes the top-h eigenvectors of the scatter matrices from the last
@@ -102,11 +106,13 @@ impl LloydSteps {
     /// # Errors
     /// [`crate::Error::DecompositionFailed`].
     pub fn eigen(&mut self) -> Result<()> {
-        if self.statistics.is_none() {
+        if !self.has_statistics {
             self.statistics();
         }
-        let statistics = self.statistics.as_ref().expect("statistics computed above");
-        let (params, _) = self.problem().eigen_step(statistics, &self.grouped, 0)?;
+        let every_cluster = vec![true; self.n_clusters];
+        let (params, _) = self
+            .problem()
+            .eigen_step(&self.grouped, &every_cluster, None, 0)?;
         self.params = Some(params);
         Ok(())
     }

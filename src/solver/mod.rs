@@ -30,6 +30,7 @@ pub(crate) mod assign;
 pub mod bench;
 pub(crate) mod eigen;
 pub(crate) mod init;
+pub(crate) mod simd;
 pub(crate) mod stats;
 
 use faer::{Mat, MatRef};
@@ -43,7 +44,7 @@ use crate::model::{FitSummary, LossTrace, TaeModel};
 use crate::params::{Init, ValidParams};
 use assign::{assign, reseed_empty_clusters, ClusterParams};
 use eigen::{top_basis_from_members, top_basis_from_scatter, uses_thin_svd, TopBasis};
-use stats::GroupedMembers;
+use stats::{GroupedMembers, Moments};
 
 /// The globally centered data and the values every restart shares.
 struct Problem<'a> {
@@ -58,6 +59,9 @@ struct Problem<'a> {
     lambda: f64,
     max_iter: usize,
     tol: f64,
+    /// Whether an update keeps the fit of clusters whose members did not change (always, except
+    /// in the test that checks that doing so changes nothing).
+    reuse_unchanged: bool,
 }
 
 /// The result of one restart.
@@ -129,6 +133,7 @@ impl ValidParams {
             lambda: self.lambda(),
             max_iter: self.max_iter(),
             tol: self.tol(),
+            reuse_unchanged: true,
         };
 
         let mut best: Option<Restart> = None;
@@ -218,12 +223,12 @@ impl Problem<'_> {
         // Given labels may leave a cluster empty: fit the others, then re-seed it from the
         // worst-fitting point before the first real update.
         if (0..self.n_clusters).any(|j| !labels.contains(&j)) {
-            let (params, _) = self.update(&mut grouped, &labels, 0)?;
+            let (params, _) = self.update(&mut grouped, &labels, None, 0)?;
             self.current_losses(&params, &labels, &mut point_losses);
             n_reseeded += reseed_empty_clusters(&mut labels, &mut point_losses, self.n_clusters);
         }
 
-        let (mut params, mut eigenvalues) = self.update(&mut grouped, &labels, 0)?;
+        let (mut params, mut eigenvalues) = self.update(&mut grouped, &labels, None, 0)?;
         let mut step = assign(
             &params,
             self.x,
@@ -245,9 +250,15 @@ impl Problem<'_> {
                 converged = true;
                 break;
             }
+            let changed = changed_clusters(&labels, &next, self.n_clusters);
             std::mem::swap(&mut labels, &mut next);
 
-            (params, eigenvalues) = self.update(&mut grouped, &labels, n_iter)?;
+            let previous = Previous {
+                params: &params,
+                eigenvalues: &eigenvalues,
+                changed: &changed,
+            };
+            (params, eigenvalues) = self.update(&mut grouped, &labels, Some(previous), n_iter)?;
             step = assign(
                 &params,
                 self.x,
@@ -314,76 +325,84 @@ impl Problem<'_> {
 
     /// The update half-step: centers are the member means, bases the top-h eigenvectors of the
     /// member scatter matrices. Returns the parameters and each cluster's top-h eigenvalues.
+    ///
+    /// With `previous`, clusters whose membership did not change keep their center, basis and
+    /// eigenvalues: recomputing them from the same members in the same order would give the
+    /// same bits.
     fn update(
         &self,
         grouped: &mut GroupedMembers,
         labels: &[usize],
+        previous: Option<Previous<'_>>,
         iteration: usize,
     ) -> Result<(ClusterParams, Vec<Vec<f64>>)> {
-        let statistics = self.statistics(grouped, labels);
-        self.eigen_step(&statistics, grouped, iteration)
+        let recompute = match &previous {
+            Some(previous) if self.reuse_unchanged => previous.changed.to_vec(),
+            _ => vec![true; self.n_clusters],
+        };
+        self.statistics(grouped, labels, &recompute);
+        self.eigen_step(grouped, &recompute, previous, iteration)
     }
 
-    /// Groups the points by label and computes the scatter matrices the eigen step needs.
-    fn statistics(&self, grouped: &mut GroupedMembers, labels: &[usize]) -> Statistics {
+    /// Groups the points by label and computes, for each cluster marked in `recompute`, the
+    /// mean and, where the eigen step needs it, the scatter matrix.
+    fn statistics(&self, grouped: &mut GroupedMembers, labels: &[usize], recompute: &[bool]) {
         let dim = self.x.ncols();
         let h = self.latent_dim;
-        grouped.update(self.rows, labels);
-        let counts: Vec<usize> = (0..self.n_clusters).map(|j| grouped.count(j)).collect();
-        let mut scatters: Vec<Option<Mat<f64>>> = vec![None; self.n_clusters];
-        if h > 0 {
-            // Clusters with fewer members than dimensions take the thin SVD of their members.
-            let needs_scatter: Vec<usize> = (0..self.n_clusters)
-                .filter(|&j| counts[j] > 0 && !uses_thin_svd(counts[j], dim, h))
-                .collect();
-            for (j, scatter) in needs_scatter.iter().zip(grouped.scatters(&needs_scatter)) {
-                scatters[*j] = Some(scatter);
-            }
-        }
-        Statistics {
-            centers: grouped.means.clone(),
-            counts,
-            scatters,
-        }
+        grouped.group(labels);
+        let wanted: Vec<Moments> = (0..self.n_clusters)
+            .map(|j| {
+                let count = grouped.count(j);
+                if !recompute[j] {
+                    Moments::Keep
+                } else if h == 0 || count == 0 || uses_thin_svd(count, dim, h) {
+                    // A cluster with fewer members than dimensions takes the thin SVD of its
+                    // members instead of a scatter matrix.
+                    Moments::Mean
+                } else {
+                    Moments::Scatter
+                }
+            })
+            .collect();
+        grouped.compute(self.rows, &wanted);
     }
 
-    /// Takes the top-h eigenvectors of each cluster and bundles them with the centers.
+    /// Takes the top-h eigenvectors of each cluster marked in `recompute` and bundles them
+    /// with the centers; the other clusters keep theirs from `previous`.
     fn eigen_step(
         &self,
-        statistics: &Statistics,
         grouped: &GroupedMembers,
+        recompute: &[bool],
+        previous: Option<Previous<'_>>,
         iteration: usize,
     ) -> Result<(ClusterParams, Vec<Vec<f64>>)> {
         let dim = self.x.ncols();
         let h = self.latent_dim;
-        let Statistics {
-            centers,
-            counts,
-            scatters,
-        } = statistics;
-        let centers = centers.clone();
-        let active: Vec<bool> = counts.iter().map(|&c| c > 0).collect();
+        let centers = grouped.means.clone();
+        let active: Vec<bool> = (0..self.n_clusters).map(|j| grouped.count(j) > 0).collect();
         if h == 0 {
             let params = ClusterParams::new(centers, Mat::zeros(0, dim), 0, self.lambda, active);
             return Ok((params, vec![Vec::new(); self.n_clusters]));
         }
 
-        let results: Vec<Result<TopBasis>> = scatters
-            .par_iter()
-            .enumerate()
-            .map(|(j, scatter)| {
-                let top = if counts[j] == 0 {
+        let results: Vec<Result<Option<TopBasis>>> = (0..self.n_clusters)
+            .into_par_iter()
+            .map(|j| {
+                if !recompute[j] {
+                    return Ok(None);
+                }
+                let top = if grouped.count(j) == 0 {
                     // Only reachable before re-seeding; any orthonormal rows will do.
                     Ok(TopBasis {
                         basis: Mat::from_fn(h, dim, |k, c| if k == c { 1.0 } else { 0.0 }),
                         eigenvalues: vec![0.0; h],
                     })
-                } else if let Some(scatter) = scatter {
-                    top_basis_from_scatter(scatter.as_ref(), h)
+                } else if let Some(scatter) = grouped.scatter(j) {
+                    top_basis_from_scatter(scatter, h)
                 } else {
-                    top_basis_from_members(grouped.members(j), h)
+                    top_basis_from_members(grouped.centered_members(self.rows, j).as_ref(), h)
                 };
-                top.map_err(|failure| Error::DecompositionFailed {
+                top.map(Some).map_err(|failure| Error::DecompositionFailed {
                     decomposition: failure.name(),
                     cluster: Some(j),
                     iteration,
@@ -394,27 +413,50 @@ impl Problem<'_> {
         let mut bases = Mat::zeros(self.n_clusters * h, dim);
         let mut eigenvalues = Vec::with_capacity(self.n_clusters);
         for (j, result) in results.into_iter().enumerate() {
-            let top = result?;
-            for k in 0..h {
-                for c in 0..dim {
-                    bases[(j * h + k, c)] = top.basis[(k, c)];
+            match result? {
+                Some(top) => {
+                    for k in 0..h {
+                        for c in 0..dim {
+                            bases[(j * h + k, c)] = top.basis[(k, c)];
+                        }
+                    }
+                    eigenvalues.push(top.eigenvalues);
+                }
+                None => {
+                    let previous = previous
+                        .as_ref()
+                        .expect("kept clusters have a previous fit");
+                    for r in j * h..(j + 1) * h {
+                        for c in 0..dim {
+                            bases[(r, c)] = previous.params.bases[(r, c)];
+                        }
+                    }
+                    eigenvalues.push(previous.eigenvalues[j].clone());
                 }
             }
-            eigenvalues.push(top.eigenvalues);
         }
         let params = ClusterParams::new(centers, bases, h, self.lambda, active);
         Ok((params, eigenvalues))
     }
 }
 
-/// Per-cluster statistics between the two parts of the update half-step.
-struct Statistics {
-    /// `K × d` member means.
-    centers: Mat<f64>,
-    /// Members per cluster.
-    counts: Vec<usize>,
-    /// Scatter matrix of each cluster that takes the eigendecomposition path.
-    scatters: Vec<Option<Mat<f64>>>,
+/// The fit of the previous update and which clusters have changed members since.
+struct Previous<'a> {
+    params: &'a ClusterParams,
+    eigenvalues: &'a [Vec<f64>],
+    changed: &'a [bool],
+}
+
+/// Marks every cluster that a point entered or left between `before` and `after`.
+fn changed_clusters(before: &[usize], after: &[usize], n_clusters: usize) -> Vec<bool> {
+    let mut changed = vec![false; n_clusters];
+    for (&a, &b) in before.iter().zip(after) {
+        if a != b {
+            changed[a] = true;
+            changed[b] = true;
+        }
+    }
+    changed
 }
 
 /// Moves a restart's result back to the data's own coordinates.
@@ -439,4 +481,58 @@ fn build_model(best: Restart, offset: &[f64], params: &ValidParams) -> TaeModel 
         scatter_eigenvalues: best.eigenvalues,
     };
     TaeModel::from_fit(centers, bases, params.lambda(), summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planted::PlantedMixture;
+
+    /// Runs one restart on planted data (6 clusters of 3-dimensional subspaces in ℝ¹⁰),
+    /// starting from labels that mix the clusters, so that the Lloyd iteration takes several
+    /// steps in which only some clusters change.
+    fn restart(reuse_unchanged: bool) -> Restart {
+        let data = PlantedMixture::random_subspaces(3000, 10, 6, 3, 4)
+            .and_then(|mixture| mixture.sample(5))
+            .expect("valid planted mixture")
+            .data;
+        let (_, centered, row_norms) = center_data(data.as_ref());
+        let rows = stats::row_major(centered.as_ref());
+        let problem = Problem {
+            x: centered.as_ref(),
+            rows: &rows,
+            row_norms: &row_norms,
+            n_clusters: 6,
+            latent_dim: 3,
+            lambda: 0.2,
+            max_iter: 100,
+            tol: 0.0,
+            reuse_unchanged,
+        };
+        let start = kmeans_plus_plus_start(centered.as_ref(), &row_norms, 6, 9, 0);
+        problem.run(start).expect("fit")
+    }
+
+    #[test]
+    fn keeping_unchanged_clusters_gives_the_same_bits() {
+        let kept = restart(true);
+        let recomputed = restart(false);
+        assert!(kept.n_iter >= 3, "only {} iterations", kept.n_iter);
+        assert_eq!(kept.labels, recomputed.labels);
+        assert_eq!(kept.n_iter, recomputed.n_iter);
+        assert_eq!(kept.loss.to_bits(), recomputed.loss.to_bits());
+        assert_eq!(kept.params.centers, recomputed.params.centers);
+        assert_eq!(kept.params.bases, recomputed.params.bases);
+        assert_eq!(kept.eigenvalues, recomputed.eigenvalues);
+        let trace_bits = |r: &Restart| -> Vec<u64> {
+            r.trace.after_update.iter().map(|v| v.to_bits()).collect()
+        };
+        assert_eq!(trace_bits(&kept), trace_bits(&recomputed));
+    }
+
+    #[test]
+    fn changed_clusters_marks_both_ends_of_each_move() {
+        let changed = changed_clusters(&[0, 1, 2, 2, 3], &[0, 2, 2, 2, 3], 5);
+        assert_eq!(changed, [false, true, true, false, false]);
+    }
 }

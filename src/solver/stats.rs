@@ -1,165 +1,325 @@
-//! Per-cluster statistics: counts, means and scatter matrices of the centered members.
+//! Per-cluster statistics: counts, means and scatter matrices, in one read of the data.
 //!
-//! The members of each cluster are copied, row by row, into one contiguous row-major block (a
-//! counting sort of the rows by label), centered at their mean, and the scatter `S_j = Y_jᵀ Y_j`
-//! is summed over fixed-size chunks of rows. Each chunk's partial scatter is computed
-//! sequentially and the partials are added in chunk order, so the result does not depend on the
-//! number of threads.
+//! The point indices are grouped by label with a stable counting sort, so each cluster's
+//! members are listed in data order. Each cluster's list is cut into chunks of
+//! [`SCATTER_CHUNK_ROWS`] members, and one task per chunk reads its rows, shifted by the chunk's
+//! first member `s`, into a small buffer. The task accumulates the count `m_c`, the sum of
+//! `y = x − s` and, where the eigen step needs it, the lower triangle of `Σ y yᵀ` (a GEMM per
+//! buffer). It then turns these into the chunk's mean `μ_c = s + ȳ` and centered scatter
+//! `S_c = Σ y yᵀ − m_c ȳ ȳᵀ`. Shifting by a member keeps `ȳ` of the order of the cluster's
+//! spread, so the subtraction loses no more than a few bits.
+//!
+//! The chunks of a cluster are merged in chunk order with the parallel-axis formula
+//!
+//! ```text
+//! μ = Σ_c m_c μ_c / m,        S = Σ_c S_c + Σ_c m_c (μ_c − μ)(μ_c − μ)ᵀ.
+//! ```
+//!
+//! The chunk layout depends only on the counts, and each chunk is computed sequentially, so the
+//! result does not depend on the number of threads. A cluster with the same members as before
+//! gets the same statistics bit for bit. No copy of the data is written: the only pass over it
+//! is the read.
 
-use faer::linalg::matmul::matmul;
+use std::sync::Mutex;
+
+use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 
-/// Rows per partial scatter. Large enough that each GEMM runs near full speed, small enough that
-/// one big cluster still splits into parallel tasks.
+use super::simd::with_avx2;
+
+/// Members per chunk. Large enough that each chunk's GEMMs run near full speed and the partial
+/// scatter matrices stay few, small enough that one big cluster still splits into parallel
+/// tasks.
 pub(crate) const SCATTER_CHUNK_ROWS: usize = 4096;
 
-/// Members of every cluster, grouped and centered.
+/// Rows of the buffer a chunk's shifted members are read into before each GEMM.
+const BUFFER_ROWS: usize = 512;
+
+/// What the statistics step computes for one cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Moments {
+    /// Nothing: the cluster keeps the statistics it has.
+    Keep,
+    /// The count and the mean.
+    Mean,
+    /// The count, the mean and the scatter matrix.
+    Scatter,
+}
+
+/// The partial statistics of one chunk of one cluster's members.
+struct Chunk {
+    cluster: usize,
+    /// Position of the chunk's first member in the grouped order.
+    start: usize,
+    rows: usize,
+    /// `Σ (x − s)` over the chunk's members.
+    sum: Vec<f64>,
+    /// `μ_c`, the chunk mean.
+    mean: Vec<f64>,
+    /// `S_c` (lower triangle), for clusters whose scatter is wanted.
+    scatter: Mat<f64>,
+}
+
+/// The points grouped by cluster, with each cluster's count, mean and scatter matrix.
 pub(crate) struct GroupedMembers {
-    /// `n × d` row-major: the points reordered by cluster and centered at their cluster mean.
-    centered: Vec<f64>,
     dim: usize,
-    /// `K + 1` offsets: cluster `j` owns rows `offsets[j]..offsets[j + 1]` of `centered`.
+    /// The point indices, cluster after cluster, in data order within each cluster.
+    order: Vec<usize>,
+    /// `K + 1` offsets: cluster `j` owns `order[offsets[j]..offsets[j + 1]]`.
     offsets: Vec<usize>,
+    /// Scratch for the counting sort.
+    cursor: Vec<usize>,
     /// `K × d`: the cluster means (zero rows for empty clusters).
     pub means: Mat<f64>,
+    /// The scatter matrix of each cluster, valid where the last call asked for it.
+    scatters: Vec<Mat<f64>>,
+    has_scatter: Vec<bool>,
+    /// Chunk slots, reused from one call to the next.
+    chunks: Vec<Chunk>,
+    /// One read buffer per rayon thread, taken by the thread's index.
+    buffers: Vec<Mutex<Vec<f64>>>,
 }
 
 impl GroupedMembers {
-    /// Allocates room for `n_points × dim` data in `n_clusters` groups.
+    /// Allocates room for `n_points` points of dimension `dim` in `n_clusters` groups.
     pub fn new(n_points: usize, dim: usize, n_clusters: usize) -> Self {
         GroupedMembers {
-            centered: vec![0.0; n_points * dim],
             dim,
+            order: vec![0; n_points],
             offsets: vec![0; n_clusters + 1],
+            cursor: vec![0; n_clusters],
             means: Mat::zeros(n_clusters, dim),
+            scatters: (0..n_clusters).map(|_| Mat::zeros(0, 0)).collect(),
+            has_scatter: vec![false; n_clusters],
+            chunks: Vec::new(),
+            buffers: (0..rayon::current_num_threads())
+                .map(|_| Mutex::new(vec![0.0; BUFFER_ROWS * dim]))
+                .collect(),
         }
     }
 
-    /// Number of members of cluster `j`.
+    /// Number of members of cluster `j` in the last grouping.
     pub fn count(&self, j: usize) -> usize {
         self.offsets[j + 1] - self.offsets[j]
     }
 
-    /// The centered members of cluster `j`, one row each.
-    pub fn members(&self, j: usize) -> MatRef<'_, f64> {
-        let (start, end) = (self.offsets[j], self.offsets[j + 1]);
-        MatRef::from_row_major_slice(
-            &self.centered[start * self.dim..end * self.dim],
-            end - start,
-            self.dim,
-        )
+    /// The scatter matrix of cluster `j`, if the last [`GroupedMembers::compute`] call that
+    /// touched the cluster asked for it.
+    pub fn scatter(&self, j: usize) -> Option<MatRef<'_, f64>> {
+        self.has_scatter[j].then(|| self.scatters[j].as_ref())
     }
 
-    /// Regroups the points of `rows` (row-major, `n × d`) by `labels` and centers each group at
-    /// its mean.
-    pub fn update(&mut self, rows: &[f64], labels: &[usize]) {
-        let n_clusters = self.means.nrows();
-        let dim = self.dim;
-
-        // A stable counting sort keeps members in data order, which fixes the summation order.
-        self.offsets.iter_mut().for_each(|o| *o = 0);
+    /// Groups the point indices by `labels` with a stable counting sort.
+    pub fn group(&mut self, labels: &[usize]) {
+        let n_clusters = self.cursor.len();
+        self.offsets.fill(0);
         for &label in labels {
             self.offsets[label + 1] += 1;
         }
         for j in 0..n_clusters {
             self.offsets[j + 1] += self.offsets[j];
         }
-        let mut order = vec![0usize; labels.len()];
-        let mut next = self.offsets[..n_clusters].to_vec();
+        self.cursor.copy_from_slice(&self.offsets[..n_clusters]);
         for (i, &label) in labels.iter().enumerate() {
-            order[next[label]] = i;
-            next[label] += 1;
+            self.order[self.cursor[label]] = i;
+            self.cursor[label] += 1;
+        }
+    }
+
+    /// Computes, for each cluster `j` of the last grouping, what `wanted[j]` asks for.
+    ///
+    /// `rows` holds the points row-major (`n × d`). Empty clusters get a zero mean.
+    pub fn compute(&mut self, rows: &[f64], wanted: &[Moments]) {
+        let dim = self.dim;
+
+        // One chunk per SCATTER_CHUNK_ROWS members of every cluster to compute.
+        let mut n_chunks = 0;
+        for (j, &moments) in wanted.iter().enumerate() {
+            if moments == Moments::Keep {
+                continue;
+            }
+            let count = self.count(j);
+            for start in (0..count).step_by(SCATTER_CHUNK_ROWS) {
+                if n_chunks == self.chunks.len() {
+                    self.chunks.push(Chunk {
+                        cluster: 0,
+                        start: 0,
+                        rows: 0,
+                        sum: vec![0.0; dim],
+                        mean: vec![0.0; dim],
+                        scatter: Mat::zeros(0, 0),
+                    });
+                }
+                let chunk = &mut self.chunks[n_chunks];
+                chunk.cluster = j;
+                chunk.start = self.offsets[j] + start;
+                chunk.rows = SCATTER_CHUNK_ROWS.min(count - start);
+                if moments == Moments::Scatter && chunk.scatter.nrows() != dim {
+                    chunk.scatter = Mat::zeros(dim, dim);
+                }
+                n_chunks += 1;
+            }
         }
 
-        let offsets = &self.offsets;
-        let mut blocks = Vec::with_capacity(n_clusters);
-        let mut rest = self.centered.as_mut_slice();
-        for window in offsets.windows(2) {
-            let (block, tail) = rest.split_at_mut((window[1] - window[0]) * dim);
-            blocks.push(block);
-            rest = tail;
-        }
-        let means: Vec<Vec<f64>> = blocks
-            .into_par_iter()
-            .enumerate()
-            .map(|(j, block)| {
-                gather_and_center(rows, &order[offsets[j]..offsets[j + 1]], block, dim)
-            })
-            .collect();
-        for (j, mean) in means.iter().enumerate() {
+        let order = &self.order;
+        let buffers = &self.buffers;
+        self.chunks[..n_chunks].par_iter_mut().for_each(|chunk| {
+            let with_scatter = wanted[chunk.cluster] == Moments::Scatter;
+            let members = &order[chunk.start..chunk.start + chunk.rows];
+            let slot = rayon::current_thread_index().and_then(|t| buffers.get(t));
+            match slot.map(|m| m.lock().expect("a buffer lock is never poisoned")) {
+                Some(mut buffer) => {
+                    chunk_moments(rows, members, dim, with_scatter, chunk, &mut buffer)
+                }
+                // A pool larger than the one the workspace was sized for.
+                None => {
+                    let mut buffer = vec![0.0; BUFFER_ROWS * dim];
+                    chunk_moments(rows, members, dim, with_scatter, chunk, &mut buffer);
+                }
+            }
+        });
+
+        // Merge each cluster's chunks in chunk order.
+        let mut first = 0;
+        for (j, &moments) in wanted.iter().enumerate() {
+            if moments == Moments::Keep {
+                continue;
+            }
+            let count = self.count(j);
+            let last = first + count.div_ceil(SCATTER_CHUNK_ROWS);
+            let chunks = &self.chunks[first..last];
+            first = last;
+
+            let mut mean = vec![0.0; dim];
+            for chunk in chunks {
+                let weight = chunk.rows as f64;
+                for (m, &value) in mean.iter_mut().zip(&chunk.mean) {
+                    *m += weight * value;
+                }
+            }
+            if count > 0 {
+                mean.iter_mut().for_each(|m| *m /= count as f64);
+            }
             for (c, &value) in mean.iter().enumerate() {
                 self.means[(j, c)] = value;
+            }
+
+            self.has_scatter[j] = moments == Moments::Scatter;
+            if moments == Moments::Scatter {
+                if self.scatters[j].nrows() != dim {
+                    self.scatters[j] = Mat::zeros(dim, dim);
+                }
+                merge_scatters(chunks, &mean, &mut self.scatters[j]);
             }
         }
     }
 
-    /// Computes the scatter matrix `Y_jᵀ Y_j` of every cluster listed in `clusters`.
-    pub fn scatters(&self, clusters: &[usize]) -> Vec<Mat<f64>> {
+    /// The members of cluster `j` minus the cluster mean, one row each (`m × d`).
+    ///
+    /// `rows` must be the data the last [`GroupedMembers::compute`] call read.
+    pub fn centered_members(&self, rows: &[f64], j: usize) -> Mat<f64> {
         let dim = self.dim;
-
-        // One task per (cluster, chunk of rows); the chunk layout depends only on the counts.
-        let tasks: Vec<(usize, usize, usize)> = clusters
-            .iter()
-            .enumerate()
-            .flat_map(|(slot, &j)| {
-                let count = self.count(j);
-                (0..count.div_ceil(SCATTER_CHUNK_ROWS).max(1)).map(move |c| {
-                    let start = c * SCATTER_CHUNK_ROWS;
-                    (
-                        slot,
-                        start,
-                        SCATTER_CHUNK_ROWS.min(count - start.min(count)),
-                    )
-                })
-            })
-            .collect();
-        let partials: Vec<Mat<f64>> = tasks
-            .par_iter()
-            .map(|&(slot, start, rows)| {
-                let members = self.members(clusters[slot]).subrows(start, rows);
-                let mut partial = Mat::zeros(dim, dim);
-                matmul(
-                    partial.as_mut(),
-                    Accum::Replace,
-                    members.transpose(),
-                    members,
-                    1.0,
-                    Par::Seq,
-                );
-                partial
-            })
-            .collect();
-
-        let mut scatters: Vec<Mat<f64>> = clusters.iter().map(|_| Mat::zeros(dim, dim)).collect();
-        for (&(slot, _, _), partial) in tasks.iter().zip(&partials) {
-            scatters[slot] += partial;
-        }
-        scatters
+        let members = &self.order[self.offsets[j]..self.offsets[j + 1]];
+        Mat::from_fn(members.len(), dim, |r, c| {
+            rows[members[r] * dim + c] - self.means[(j, c)]
+        })
     }
 }
 
-/// Copies the rows `members` of `rows` into `block`, subtracts their mean, and returns the mean.
-fn gather_and_center(rows: &[f64], members: &[usize], block: &mut [f64], dim: usize) -> Vec<f64> {
-    let mut mean = vec![0.0; dim];
-    if members.is_empty() {
-        return mean;
+/// Fills `chunk.mean` (and `chunk.scatter`, lower triangle, when `with_scatter`) from the rows
+/// `members` of `rows`, reading them through `buffer`.
+fn chunk_moments(
+    rows: &[f64],
+    members: &[usize],
+    dim: usize,
+    with_scatter: bool,
+    chunk: &mut Chunk,
+    buffer: &mut [f64],
+) {
+    let shift = &rows[members[0] * dim..(members[0] + 1) * dim];
+    let sum = &mut chunk.sum;
+    sum.fill(0.0);
+    let mut accum = Accum::Replace;
+    for part in members.chunks(BUFFER_ROWS) {
+        let block = &mut buffer[..part.len() * dim];
+        with_avx2(
+            #[inline(always)]
+            || gather_shifted(rows, part, shift, block, sum),
+        );
+        if with_scatter {
+            let shifted = MatRef::from_row_major_slice(block, part.len(), dim);
+            triangular::matmul(
+                chunk.scatter.as_mut(),
+                BlockStructure::TriangularLower,
+                accum,
+                shifted.transpose(),
+                BlockStructure::Rectangular,
+                shifted,
+                BlockStructure::Rectangular,
+                1.0,
+                Par::Seq,
+            );
+            accum = Accum::Add;
+        }
     }
+
+    // From here `sum` holds the mean offset ȳ = Σ (x − s) / m_c.
+    let count = members.len() as f64;
+    sum.iter_mut().for_each(|total| *total /= count);
+    let offset = &chunk.sum;
+    for ((m, &s), &o) in chunk.mean.iter_mut().zip(shift).zip(offset) {
+        *m = s + o;
+    }
+    if with_scatter {
+        for c in 0..dim {
+            for r in c..dim {
+                chunk.scatter[(r, c)] -= count * offset[r] * offset[c];
+            }
+        }
+    }
+}
+
+/// Copies the rows `members` of `rows` minus `shift` into `block` and adds them to `sum`.
+#[inline(always)]
+fn gather_shifted(
+    rows: &[f64],
+    members: &[usize],
+    shift: &[f64],
+    block: &mut [f64],
+    sum: &mut [f64],
+) {
+    let dim = shift.len();
     for (target, &i) in block.chunks_exact_mut(dim).zip(members) {
         let source = &rows[i * dim..(i + 1) * dim];
-        target.copy_from_slice(source);
-        for (sum, &value) in mean.iter_mut().zip(source) {
-            *sum += value;
+        for (((t, &x), &s), total) in target.iter_mut().zip(source).zip(shift).zip(sum.iter_mut()) {
+            *t = x - s;
+            *total += *t;
         }
     }
-    let count = members.len() as f64;
-    mean.iter_mut().for_each(|m| *m /= count);
-    for target in block.chunks_exact_mut(dim) {
-        for (value, &m) in target.iter_mut().zip(&mean) {
-            *value -= m;
+}
+
+/// Writes `Σ_c S_c + Σ_c m_c (μ_c − μ)(μ_c − μ)ᵀ` into `scatter`, full (both triangles).
+fn merge_scatters(chunks: &[Chunk], mean: &[f64], scatter: &mut Mat<f64>) {
+    let dim = mean.len();
+    scatter.fill(0.0);
+    let mut gap = vec![0.0; dim];
+    for chunk in chunks {
+        let weight = chunk.rows as f64;
+        for (g, (&m_c, &m)) in gap.iter_mut().zip(chunk.mean.iter().zip(mean)) {
+            *g = m_c - m;
+        }
+        for c in 0..dim {
+            for r in c..dim {
+                scatter[(r, c)] += chunk.scatter[(r, c)] + weight * gap[r] * gap[c];
+            }
         }
     }
-    mean
+    for c in 0..dim {
+        for r in c + 1..dim {
+            scatter[(c, r)] = scatter[(r, c)];
+        }
+    }
 }
 
 /// Copies a matrix into row-major order.
@@ -178,6 +338,14 @@ pub(crate) fn row_major(x: MatRef<'_, f64>) -> Vec<f64> {
 mod tests {
     use super::*;
 
+    fn grouped(x: &Mat<f64>, labels: &[usize], n_clusters: usize) -> (GroupedMembers, Vec<f64>) {
+        let rows = row_major(x.as_ref());
+        let mut grouped = GroupedMembers::new(x.nrows(), x.ncols(), n_clusters);
+        grouped.group(labels);
+        grouped.compute(&rows, &vec![Moments::Scatter; n_clusters]);
+        (grouped, rows)
+    }
+
     #[test]
     fn scatter_matches_hand_computation() {
         // Cluster 0: (0,0), (2,0), (1,3): mean (1,1), centered (-1,-1), (1,-1), (0,2),
@@ -185,9 +353,7 @@ mod tests {
         let x = Mat::from_fn(4, 2, |i, j| {
             [[0.0, 0.0], [5.0, 5.0], [2.0, 0.0], [1.0, 3.0]][i][j]
         });
-        let labels = [0, 1, 0, 0];
-        let mut grouped = GroupedMembers::new(4, 2, 2);
-        grouped.update(&row_major(x.as_ref()), &labels);
+        let (grouped, rows) = grouped(&x, &[0, 1, 0, 0], 2);
 
         assert_eq!(grouped.count(0), 3);
         assert_eq!(grouped.count(1), 1);
@@ -195,23 +361,79 @@ mod tests {
         assert_eq!(grouped.means[(0, 1)], 1.0);
         assert_eq!(grouped.means[(1, 1)], 5.0);
 
-        let scatters = grouped.scatters(&[0, 1]);
         let expected = [[2.0, 0.0], [0.0, 6.0]];
+        let scatter = grouped.scatter(0).unwrap();
         for r in 0..2 {
             for c in 0..2 {
-                assert!((scatters[0][(r, c)] - expected[r][c]).abs() < 1e-14);
-                assert_eq!(scatters[1][(r, c)], 0.0);
+                assert!((scatter[(r, c)] - expected[r][c]).abs() < 1e-14);
+                assert_eq!(grouped.scatter(1).unwrap()[(r, c)], 0.0);
+            }
+        }
+        let members = grouped.centered_members(&rows, 0);
+        assert_eq!(members[(2, 1)], 2.0);
+    }
+
+    #[test]
+    fn chunked_statistics_match_two_pass_sums() {
+        // 3 · 4096 + 5 members in cluster 1 give four chunks to merge; the data sit far from
+        // the origin so that an unshifted Σ x xᵀ − m μ μᵀ would lose most of its digits.
+        let n = 3 * SCATTER_CHUNK_ROWS + 5 + 700;
+        let x = Mat::from_fn(n, 3, |i, c| {
+            let t = i as f64;
+            1e4 + (t * (0.37 + c as f64)).sin() * (1.0 + c as f64) + 0.001 * t
+        });
+        let labels: Vec<usize> = (0..n).map(|i| usize::from(i >= 700)).collect();
+        let (grouped, _) = grouped(&x, &labels, 2);
+
+        for (j, range) in [(0, 0..700), (1, 700..n)] {
+            let m = range.len() as f64;
+            let mean: Vec<f64> = (0..3)
+                .map(|c| range.clone().map(|i| x[(i, c)]).sum::<f64>() / m)
+                .collect();
+            let scatter = grouped.scatter(j).unwrap();
+            for r in 0..3 {
+                assert!((grouped.means[(j, r)] - mean[r]).abs() < 1e-10 * 1e4);
+                for c in 0..3 {
+                    let expected: f64 = range
+                        .clone()
+                        .map(|i| (x[(i, r)] - mean[r]) * (x[(i, c)] - mean[c]))
+                        .sum();
+                    let scale = expected.abs().max(m);
+                    assert!(
+                        (scatter[(r, c)] - expected).abs() < 1e-10 * scale,
+                        "cluster {j} ({r}, {c}): {} vs {expected}",
+                        scatter[(r, c)]
+                    );
+                }
             }
         }
     }
 
     #[test]
-    fn scatter_of_empty_cluster_is_zero() {
+    fn kept_clusters_are_not_recomputed() {
+        let x = Mat::from_fn(6, 2, |i, c| (i * (c + 1)) as f64);
+        let rows = row_major(x.as_ref());
+        let mut grouped = GroupedMembers::new(6, 2, 2);
+        grouped.group(&[0, 0, 0, 1, 1, 1]);
+        grouped.compute(&rows, &[Moments::Scatter, Moments::Mean]);
+        let first_mean = grouped.means[(0, 1)];
+        assert!(grouped.scatter(1).is_none());
+
+        grouped.group(&[0, 0, 1, 1, 1, 1]);
+        grouped.compute(&rows, &[Moments::Keep, Moments::Mean]);
+        assert_eq!(grouped.means[(0, 1)], first_mean);
+        assert_eq!(grouped.means[(1, 1)], (4.0 + 6.0 + 8.0 + 10.0) / 4.0);
+    }
+
+    #[test]
+    fn empty_cluster_has_zero_mean_and_scatter() {
         let x = Mat::from_fn(3, 2, |i, j| (i + 2 * j) as f64);
-        let mut grouped = GroupedMembers::new(3, 2, 2);
-        grouped.update(&row_major(x.as_ref()), &[0, 0, 0]);
+        let (grouped, _) = grouped(&x, &[0, 0, 0], 2);
         assert_eq!(grouped.count(1), 0);
-        let scatters = grouped.scatters(&[1]);
-        assert_eq!(scatters[0], Mat::<f64>::zeros(2, 2));
+        assert_eq!(grouped.means[(1, 0)], 0.0);
+        assert_eq!(
+            grouped.scatter(1).unwrap().to_owned(),
+            Mat::<f64>::zeros(2, 2)
+        );
     }
 }
