@@ -15,7 +15,7 @@ use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::svd::{self, ComputeSvdVectors};
 use faer::{Mat, MatRef, Par};
 
-use crate::dense::symmetric_eigen;
+use crate::dense::{product, symmetric_eigen};
 
 /// The decomposition that failed to converge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +112,140 @@ pub(crate) fn top_basis_from_members(
     })
 }
 
+/// Smallest dimension at which the eigen step tries [`top_basis_warm`] before the dense
+/// solver. Below it, a dense decomposition costs about as much as a few subspace iterations.
+pub(crate) const WARM_START_MIN_DIM: usize = 64;
+
+/// Subspace iterations tried before falling back to the dense solver.
+const WARM_START_MAX_ITERATIONS: usize = 25;
+
+/// Largest residual `‖S v − θ v‖` accepted for a Ritz pair, relative to the largest Ritz value.
+const WARM_START_TOLERANCE: f64 = 1e-12;
+
+/// Power iterations that estimate the largest eigenvalue outside the Ritz subspace.
+const COMPLEMENT_ITERATIONS: usize = 12;
+
+/// Computes the top-`h` eigenvectors of `scatter` by subspace iteration started from
+/// `previous` (`h × d`, orthonormal rows), or returns `None` when that does not converge.
+///
+/// Each step multiplies the basis by S, takes the Ritz pairs of the projected `h × h` matrix,
+/// and stops when every Ritz pair has a residual `‖S v − θ v‖ ≤ 1e-12 θ_1`. A small residual
+/// only shows that the pairs are eigenpairs, not that they are the top h. So a few power
+/// iterations on the complement of the subspace then estimate the largest remaining
+/// eigenvalue, and the result is kept only when that estimate is clearly below `θ_h`.
+///
+/// NOTE: the complement check is an estimate, not a bound. A start vector nearly orthogonal to
+/// the largest remaining eigenvector could let a wrong subspace through.
+pub(crate) fn top_basis_warm(
+    scatter: MatRef<'_, f64>,
+    previous: MatRef<'_, f64>,
+) -> Option<TopBasis> {
+    let (latent_dim, dim) = previous.shape();
+    let mut subspace = previous.transpose().to_owned();
+    let mut image = Mat::<f64>::zeros(dim, latent_dim);
+    for _ in 0..WARM_START_MAX_ITERATIONS {
+        multiply(scatter, subspace.as_ref(), image.as_mut());
+        let projected = product_t(subspace.as_ref(), image.as_ref());
+        let ritz = symmetric_eigen(projected.as_ref()).ok()?;
+        let vectors = product(subspace.as_ref(), ritz.vectors.as_ref());
+        let images = product(image.as_ref(), ritz.vectors.as_ref());
+
+        let largest = ritz.values[0].abs().max(f64::MIN_POSITIVE);
+        let converged = (0..latent_dim).all(|k| {
+            let residual: f64 = (0..dim)
+                .map(|r| (images[(r, k)] - ritz.values[k] * vectors[(r, k)]).powi(2))
+                .sum();
+            residual.sqrt() <= WARM_START_TOLERANCE * largest
+        });
+        if converged {
+            let remaining = complement_estimate(scatter, vectors.as_ref());
+            if remaining >= ritz.values[latent_dim - 1] * (1.0 - 1e-6) {
+                return None;
+            }
+            let mut basis = Mat::from_fn(latent_dim, dim, |k, c| vectors[(c, k)]);
+            normalise_signs(&mut basis);
+            return Some(TopBasis {
+                basis,
+                eigenvalues: ritz.values,
+            });
+        }
+        subspace = orthonormal_columns(images)?;
+    }
+    None
+}
+
+/// Estimates the largest eigenvalue of S on the orthogonal complement of the columns of
+/// `vectors`, by power iteration from a fixed start.
+fn complement_estimate(scatter: MatRef<'_, f64>, vectors: MatRef<'_, f64>) -> f64 {
+    let dim = scatter.nrows();
+    // A start with unequal entries, so that no coordinate direction is missed by symmetry.
+    let mut v = Mat::from_fn(dim, 1, |r, _| 1.0 + (r as f64 * 0.618_033_988_75).fract());
+    let mut image = Mat::<f64>::zeros(dim, 1);
+    let mut estimate = 0.0;
+    for _ in 0..COMPLEMENT_ITERATIONS {
+        project_out(&mut v, vectors);
+        let norm = v.norm_l2();
+        if norm == 0.0 {
+            return 0.0;
+        }
+        v /= faer::Scale(norm);
+        multiply(scatter, v.as_ref(), image.as_mut());
+        project_out(&mut image, vectors);
+        estimate = (0..dim).map(|r| v[(r, 0)] * image[(r, 0)]).sum();
+        std::mem::swap(&mut v, &mut image);
+    }
+    estimate
+}
+
+/// Removes from each column of `m` its components along the orthonormal columns of `basis`.
+fn project_out(m: &mut Mat<f64>, basis: MatRef<'_, f64>) {
+    let coefficients = product_t(basis, m.as_ref());
+    faer::linalg::matmul::matmul(
+        m.as_mut(),
+        faer::Accum::Add,
+        basis,
+        coefficients.as_ref(),
+        -1.0,
+        Par::Seq,
+    );
+}
+
+/// Returns an orthonormal basis of the columns of `m` (full column rank), by modified
+/// Gram–Schmidt applied twice, or `None` when a column is dependent on the others.
+fn orthonormal_columns(mut m: Mat<f64>) -> Option<Mat<f64>> {
+    let columns = m.ncols();
+    for k in 0..columns {
+        let original = m.col(k).norm_l2();
+        for _ in 0..2 {
+            for previous in 0..k {
+                let dot: f64 = (0..m.nrows()).map(|r| m[(r, previous)] * m[(r, k)]).sum();
+                for r in 0..m.nrows() {
+                    m[(r, k)] -= dot * m[(r, previous)];
+                }
+            }
+        }
+        let norm = m.col(k).norm_l2();
+        // Also rejects a NaN norm.
+        if norm.is_nan() || norm <= 1e-10 * original {
+            return None;
+        }
+        for r in 0..m.nrows() {
+            m[(r, k)] /= norm;
+        }
+    }
+    Some(m)
+}
+
+/// Writes `a · b` into `out`, sequentially.
+fn multiply(a: MatRef<'_, f64>, b: MatRef<'_, f64>, out: faer::MatMut<'_, f64>) {
+    faer::linalg::matmul::matmul(out, faer::Accum::Replace, a, b, 1.0, Par::Seq);
+}
+
+/// Returns `aᵀ · b`, sequentially.
+fn product_t(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
+    product(a.transpose(), b)
+}
+
 /// Flips each row so that its entry of largest magnitude (the first such) is positive.
 pub(crate) fn normalise_signs(basis: &mut Mat<f64>) {
     for k in 0..basis.nrows() {
@@ -186,6 +320,79 @@ mod tests {
         }
         let difference = projector(&from_svd.basis) - projector(&from_evd.basis);
         assert!(difference.norm_l2() < 1e-10);
+    }
+
+    /// A symmetric `d × d` matrix `Q diag(values) Qᵀ` with a random orthogonal Q, and Q.
+    fn planted_scatter(values: &[f64], seed: u64) -> (Mat<f64>, Mat<f64>) {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let dim = values.len();
+        let random: Mat<f64> = Mat::from_fn(dim, dim, |_, _| rng.random_range(-1.0..1.0));
+        let q = orthonormal_columns(random).expect("random columns are independent");
+        let scaled = Mat::from_fn(dim, dim, |r, c| q[(r, c)] * values[c]);
+        (product(scaled.as_ref(), q.transpose()), q)
+    }
+
+    #[test]
+    fn warm_start_matches_dense_solver() {
+        // d = 80 with top eigenvalues 50, 40, 30, 20 and the rest between 1 and 2.
+        let dim = 80;
+        let values: Vec<f64> = (0..dim)
+            .map(|k| {
+                if k < 4 {
+                    50.0 - 10.0 * k as f64
+                } else {
+                    1.0 + k as f64 / dim as f64
+                }
+            })
+            .collect();
+        let (scatter, q) = planted_scatter(&values, 11);
+        let dense = top_basis_from_scatter(scatter.as_ref(), 4).unwrap();
+
+        // Start from the true top-4 directions tilted by about 0.1 rad towards the others.
+        let tilted = Mat::from_fn(dim, 4, |r, k| q[(r, k)] + 0.1 * q[(r, k + 4)]);
+        let start = orthonormal_columns(tilted).unwrap();
+        let warm = top_basis_warm(scatter.as_ref(), start.transpose()).expect("converges");
+
+        for (k, &value) in values.iter().take(4).enumerate() {
+            let relative = (warm.eigenvalues[k] - dense.eigenvalues[k]).abs() / value;
+            assert!(relative < 1e-12, "eigenvalue {k}: {relative:e}");
+            for c in 0..dim {
+                let gap = (warm.basis[(k, c)] - dense.basis[(k, c)]).abs();
+                assert!(gap < 1e-9, "vector {k}, entry {c}: {gap:e}");
+            }
+        }
+    }
+
+    #[test]
+    fn warm_start_rejects_a_subspace_that_is_not_the_top() {
+        // The start spans eigenvectors 2..6 exactly, an invariant subspace whose Ritz pairs
+        // have zero residual. The complement check must see eigenvalues 0 and 1 outside it.
+        let dim = 70;
+        let values: Vec<f64> = (0..dim).map(|k| 100.0 / (1.0 + k as f64)).collect();
+        let (scatter, q) = planted_scatter(&values, 12);
+        let start = Mat::from_fn(4, dim, |k, c| q[(c, k + 2)]);
+        if let Some(warm) = top_basis_warm(scatter.as_ref(), start.as_ref()) {
+            let dense = top_basis_from_scatter(scatter.as_ref(), 4).unwrap();
+            let difference = projector(&warm.basis) - projector(&dense.basis);
+            assert!(difference.norm_l2() < 1e-8, "wrong subspace accepted");
+        }
+    }
+
+    #[test]
+    fn warm_start_gives_up_on_equal_eigenvalues() {
+        // λ_4 = λ_5: the top-4 subspace is not unique, so the dense solver must decide.
+        let dim = 64;
+        let values: Vec<f64> = (0..dim)
+            .map(|k| match k {
+                0..=2 => 30.0 - k as f64,
+                3 | 4 => 10.0,
+                _ => 1.0,
+            })
+            .collect();
+        let (scatter, q) = planted_scatter(&values, 13);
+        let start = Mat::from_fn(4, dim, |k, c| q[(c, k)]);
+        assert!(top_basis_warm(scatter.as_ref(), start.as_ref()).is_none());
     }
 
     #[test]

@@ -43,7 +43,10 @@ use crate::error::{Error, Result};
 use crate::model::{FitSummary, LossTrace, TaeModel};
 use crate::params::{Init, ValidParams};
 use assign::{assign, reseed_empty_clusters, ClusterParams};
-use eigen::{top_basis_from_members, top_basis_from_scatter, uses_thin_svd, TopBasis};
+use eigen::{
+    top_basis_from_members, top_basis_from_scatter, top_basis_warm, uses_thin_svd, TopBasis,
+    WARM_START_MIN_DIM,
+};
 use stats::{GroupedMembers, Moments};
 
 /// The globally centered data and the values every restart shares.
@@ -398,7 +401,16 @@ impl Problem<'_> {
                         eigenvalues: vec![0.0; h],
                     })
                 } else if let Some(scatter) = grouped.scatter(j) {
-                    top_basis_from_scatter(scatter, h)
+                    let warm = previous
+                        .as_ref()
+                        .filter(|_| dim >= WARM_START_MIN_DIM && 2 * h <= dim)
+                        .and_then(|previous| {
+                            top_basis_warm(scatter, previous.params.bases.subrows(j * h, h))
+                        });
+                    match warm {
+                        Some(top) => Ok(top),
+                        None => top_basis_from_scatter(scatter, h),
+                    }
                 } else {
                     top_basis_from_members(grouped.centered_members(self.rows, j).as_ref(), h)
                 };
@@ -528,6 +540,66 @@ mod tests {
             r.trace.after_update.iter().map(|v| v.to_bits()).collect()
         };
         assert_eq!(trace_bits(&kept), trace_bits(&recomputed));
+    }
+
+    #[test]
+    fn large_d_fit_ends_at_the_dense_top_eigenvectors() {
+        // d = 80 takes the warm-started eigen step; the start labels mix the clusters, so
+        // that the fit runs several iterations with a previous basis to start from.
+        let (n_points, dim, n_clusters, h) = (2000, 80, 4, 3);
+        let data = PlantedMixture::random_subspaces(n_points, dim, n_clusters, h, 6)
+            .and_then(|mixture| mixture.sample(7))
+            .expect("valid planted mixture")
+            .data;
+        let (_, centered, row_norms) = center_data(data.as_ref());
+        let rows = stats::row_major(centered.as_ref());
+        let problem = Problem {
+            x: centered.as_ref(),
+            rows: &rows,
+            row_norms: &row_norms,
+            n_clusters,
+            latent_dim: h,
+            lambda: 0.3,
+            max_iter: 100,
+            tol: 0.0,
+            reuse_unchanged: true,
+        };
+        let start: Vec<usize> = (0..n_points)
+            .map(|i| (i * 31 + i / 7) % n_clusters)
+            .collect();
+        let fit = problem.run(start).expect("fit");
+        assert!(fit.n_iter >= 3, "only {} iterations", fit.n_iter);
+
+        for j in 0..n_clusters {
+            let members: Vec<usize> = (0..n_points).filter(|&i| fit.labels[i] == j).collect();
+            let mean: Vec<f64> = (0..dim)
+                .map(|c| {
+                    members.iter().map(|&i| centered[(i, c)]).sum::<f64>() / members.len() as f64
+                })
+                .collect();
+            let scatter = Mat::from_fn(dim, dim, |a, b| {
+                members
+                    .iter()
+                    .map(|&i| (centered[(i, a)] - mean[a]) * (centered[(i, b)] - mean[b]))
+                    .sum::<f64>()
+            });
+            let dense = top_basis_from_scatter(scatter.as_ref(), h).expect("dense solver");
+            for k in 0..h {
+                let relative =
+                    (fit.eigenvalues[j][k] - dense.eigenvalues[k]).abs() / dense.eigenvalues[k];
+                assert!(
+                    relative < 1e-10,
+                    "cluster {j}, eigenvalue {k}: {relative:e}"
+                );
+                let cosine: f64 = (0..dim)
+                    .map(|c| fit.params.bases[(j * h + k, c)] * dense.basis[(k, c)])
+                    .sum();
+                assert!(
+                    cosine > 1.0 - 1e-10,
+                    "cluster {j}, vector {k}: cosine {cosine}"
+                );
+            }
+        }
     }
 
     #[test]
