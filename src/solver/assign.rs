@@ -17,7 +17,7 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 
-use super::simd::with_avx2;
+use super::simd::with_wide_simd;
 
 /// Rows per assignment block: the `block × (K + K·h)` products of a block stay in cache.
 pub(crate) const ASSIGN_BLOCK_ROWS: usize = 1024;
@@ -202,7 +202,7 @@ impl ClusterParams {
     /// `workspace`; `best` receives the smallest losses and `workspace.current_losses` the
     /// losses at the current labels.
     ///
-    /// Runs with AVX2 where the CPU has it (see [`with_avx2`]).
+    /// Runs with the widest vectors the CPU has (see [`with_wide_simd`]).
     fn argmin_over_clusters(
         &self,
         row_norms: &[f64],
@@ -211,7 +211,7 @@ impl ClusterParams {
         best: &mut [f64],
         workspace: &mut BlockWorkspace,
     ) {
-        with_avx2(
+        with_wide_simd(
             #[inline(always)]
             || self.argmin_over_clusters_portable(row_norms, current, labels, best, workspace),
         );

@@ -26,7 +26,7 @@ use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 
-use super::simd::with_avx2;
+use super::simd::with_wide_simd;
 
 /// Members per chunk. Large enough that each chunk's GEMMs run near full speed and the partial
 /// scatter matrices stay few, small enough that one big cluster still splits into parallel
@@ -243,7 +243,7 @@ fn chunk_moments(
     let mut accum = Accum::Replace;
     for part in members.chunks(BUFFER_ROWS) {
         let block = &mut buffer[..part.len() * dim];
-        with_avx2(
+        with_wide_simd(
             #[inline(always)]
             || gather_shifted(rows, part, shift, block, sum),
         );
