@@ -4,7 +4,9 @@
 //! a 2000 × 2000 × 2000 faer product and the bandwidth of one pass over a 256 MiB array. It then
 //! times initialisation, statistics, the eigen step and the assignment on planted data. Each
 //! step's time is printed over its lower bound, which is its floating-point operations at that
-//! rate or one read of the data it must touch at that bandwidth, whichever is larger.
+//! rate or one read of the data it must touch at that bandwidth, whichever is larger. A whole
+//! iteration's bound is the sum of the steps' operations at that rate, or one read of the
+//! data.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -83,46 +85,42 @@ fn main() -> Result<(), tae::Error> {
     let bound = |flops: f64, bytes: f64| (flops / flop_rate).max(bytes / bandwidth);
 
     let init = median_seconds(3, || steps.initialise(0));
-    let statistics = median_seconds(5, || steps.statistics());
-    let eigen = median_seconds(5, || steps.eigen().expect("eigen step"));
-    let assign = median_seconds(5, || {
+    let statistics = median_seconds(21, || steps.statistics());
+    let eigen = median_seconds(21, || steps.eigen().expect("eigen step"));
+    let assign = median_seconds(21, || {
         steps.assign().expect("assignment");
     });
-    let iteration = median_seconds(5, || {
+    let iteration = median_seconds(21, || {
         steps.iteration().expect("iteration");
     });
     let candidates = 2.0 + kf.ln().floor();
+    // Operation counts: the scatter matrices are symmetric and only their lower triangles are
+    // computed, n·d(d+1) operations; the assignment's one GEMM is 2·n·d·K(h+1).
+    let read = nf * df * 8.0;
+    let statistics_flops = nf * df * (df + 1.0);
+    let eigen_flops = 9.0 * kf * df.powi(3);
+    let assign_flops = 2.0 * nf * df * kf * (hf + 1.0);
     let rows = [
         (
             "initialisation (k-means++)",
             init,
-            bound(
-                3.0 * nf * df * kf * candidates,
-                nf * df * 8.0 * kf * candidates,
-            ),
+            bound(3.0 * nf * df * kf * candidates, read * kf * candidates),
         ),
         (
             "statistics (group, scatter)",
             statistics,
-            bound(2.0 * nf * df * df, 3.0 * nf * df * 8.0),
+            bound(statistics_flops, read),
         ),
         (
             "eigen step (estimate: 9 d³ per cluster)",
             eigen,
-            bound(9.0 * kf * df.powi(3), 0.0),
+            bound(eigen_flops, 0.0),
         ),
-        (
-            "assignment",
-            assign,
-            bound(2.0 * nf * df * (kf + kf * hf), nf * df * 8.0),
-        ),
+        ("assignment", assign, bound(assign_flops, read)),
         (
             "one Lloyd iteration",
             iteration,
-            bound(
-                2.0 * nf * df * df + 2.0 * nf * df * (kf + kf * hf) + 9.0 * kf * df.powi(3),
-                4.0 * nf * df * 8.0,
-            ),
+            bound(statistics_flops + eigen_flops + assign_flops, read),
         ),
     ];
     println!("\nn = {n}, d = {d}, K = {k}, h = {h}");
@@ -149,12 +147,14 @@ fn main() -> Result<(), tae::Error> {
             .num_threads(1)
             .build()
             .expect("thread pool");
+        // More repeats for small n, where one iteration takes a millisecond or two.
+        let repeats = (20_000_000 / n).clamp(5, 51);
         let single = one.install(|| {
-            median_seconds(3, || {
+            median_seconds(repeats, || {
                 steps.iteration().expect("iteration");
             })
         });
-        let all = median_seconds(3, || {
+        let all = median_seconds(repeats, || {
             steps.iteration().expect("iteration");
         });
         println!(

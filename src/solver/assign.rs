@@ -14,6 +14,8 @@
 //! clamped to zero.
 
 use faer::linalg::matmul::matmul;
+use std::sync::Mutex;
+
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 
@@ -264,6 +266,36 @@ pub(crate) struct BlockWorkspace {
     current_losses: Vec<f64>,
 }
 
+/// Block workspaces kept from one assignment step to the next, so that the steps of a fit
+/// allocate them only once.
+#[derive(Default)]
+pub(crate) struct WorkspacePool {
+    free: Mutex<Vec<BlockWorkspace>>,
+}
+
+impl WorkspacePool {
+    /// Returns a workspace for `params`, reusing a free one of the right shape.
+    fn take(&self, params: &ClusterParams) -> BlockWorkspace {
+        let reused = self
+            .free
+            .lock()
+            .expect("the pool lock is never poisoned")
+            .pop();
+        match reused {
+            Some(workspace) if workspace.products.ncols() == params.stacked.nrows() => workspace,
+            _ => params.workspace(ASSIGN_BLOCK_ROWS),
+        }
+    }
+
+    /// Returns a workspace to the pool.
+    fn give_back(&self, workspace: BlockWorkspace) {
+        self.free
+            .lock()
+            .expect("the pool lock is never poisoned")
+            .push(workspace);
+    }
+}
+
 /// Column `j` of `m` as a slice; the crate's matrices always have unit row stride.
 pub(crate) fn contiguous(m: MatRef<'_, f64>, j: usize) -> &[f64] {
     m.col(j)
@@ -284,7 +316,7 @@ pub(crate) struct Assignment {
 ///
 /// A point keeps its current label when that label is still a minimiser, which prevents
 /// cycling between equal-loss labelings. Other ties go to the lowest cluster index.
-/// `best` receives each point's smallest loss.
+/// `best` receives each point's smallest loss. The block workspaces come from `pool`.
 pub(crate) fn assign(
     params: &ClusterParams,
     x: MatRef<'_, f64>,
@@ -292,26 +324,27 @@ pub(crate) fn assign(
     current: &[usize],
     labels: &mut [usize],
     best: &mut [f64],
+    pool: &WorkspacePool,
 ) -> Assignment {
     let sums: Vec<(f64, f64)> = labels
         .par_chunks_mut(ASSIGN_BLOCK_ROWS)
         .zip(best.par_chunks_mut(ASSIGN_BLOCK_ROWS))
         .enumerate()
-        .map_init(
-            || params.workspace(ASSIGN_BLOCK_ROWS),
-            |workspace, (b, (labels, best))| {
-                let start = b * ASSIGN_BLOCK_ROWS;
-                let rows = labels.len();
-                params.block_assign(
-                    x.subrows(start, rows),
-                    &row_norms[start..start + rows],
-                    &current[start..start + rows],
-                    labels,
-                    best,
-                    workspace,
-                )
-            },
-        )
+        .map(|(b, (labels, best))| {
+            let start = b * ASSIGN_BLOCK_ROWS;
+            let rows = labels.len();
+            let mut workspace = pool.take(params);
+            let sums = params.block_assign(
+                x.subrows(start, rows),
+                &row_norms[start..start + rows],
+                &current[start..start + rows],
+                labels,
+                best,
+                &mut workspace,
+            );
+            pool.give_back(workspace);
+            sums
+        })
         .collect();
 
     // Summing the per-block partials in block order keeps the total independent of threads.

@@ -5,7 +5,7 @@
 
 use faer::{Mat, MatRef};
 
-use super::assign::{assign, ClusterParams};
+use super::assign::{assign, ClusterParams, WorkspacePool};
 use super::stats::{row_major, GroupedMembers};
 use super::{center_data, kmeans_plus_plus_start, Problem};
 use crate::data;
@@ -25,6 +25,7 @@ pub struct LloydSteps {
     grouped: GroupedMembers,
     has_statistics: bool,
     params: Option<ClusterParams>,
+    pool: WorkspacePool,
 }
 
 impl LloydSteps {
@@ -59,6 +60,7 @@ impl LloydSteps {
             grouped: GroupedMembers::new(n_points, dim, n_clusters),
             has_statistics: false,
             params: None,
+            pool: WorkspacePool::default(),
         };
         steps.initialise(seed);
         Ok(steps)
@@ -133,6 +135,7 @@ impl LloydSteps {
             &self.labels,
             &mut self.next,
             &mut self.best,
+            &self.pool,
         );
         Ok(step.best_loss)
     }

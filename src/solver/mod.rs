@@ -42,7 +42,7 @@ use crate::data;
 use crate::error::{Error, Result};
 use crate::model::{FitSummary, LossTrace, TaeModel};
 use crate::params::{Init, ValidParams};
-use assign::{assign, reseed_empty_clusters, ClusterParams};
+use assign::{assign, reseed_empty_clusters, ClusterParams, WorkspacePool};
 use eigen::{
     top_basis_from_members, top_basis_from_scatter, top_basis_warm, uses_thin_svd, TopBasis,
     WARM_START_MIN_DIM,
@@ -209,7 +209,16 @@ fn nearest_seed_labels(x: MatRef<'_, f64>, row_norms: &[f64], seeds: &[usize]) -
     // Keeping label 0 on a tie is the same as taking the lowest index, so the ordinary
     // assignment step with every point "in" cluster 0 gives ties to the lowest seed index.
     let current = vec![0; n_points];
-    assign(&params, x, row_norms, &current, &mut labels, &mut best);
+    let pool = WorkspacePool::default();
+    assign(
+        &params,
+        x,
+        row_norms,
+        &current,
+        &mut labels,
+        &mut best,
+        &pool,
+    );
     labels
 }
 
@@ -222,6 +231,7 @@ impl Problem<'_> {
         let mut point_losses = vec![0.0; n_points];
         let mut trace = LossTrace::default();
         let mut n_reseeded = 0;
+        let pool = WorkspacePool::default();
 
         // Given labels may leave a cluster empty: fit the others, then re-seed it from the
         // worst-fitting point before the first real update.
@@ -239,6 +249,7 @@ impl Problem<'_> {
             &labels,
             &mut next,
             &mut point_losses,
+            &pool,
         );
         let mut loss = step.current_loss;
         trace.after_update.push(loss);
@@ -269,6 +280,7 @@ impl Problem<'_> {
                 &labels,
                 &mut next,
                 &mut point_losses,
+                &pool,
             );
             let previous = loss;
             loss = step.current_loss;

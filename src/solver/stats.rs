@@ -33,6 +33,9 @@ use super::simd::with_wide_simd;
 /// tasks.
 pub(crate) const SCATTER_CHUNK_ROWS: usize = 4096;
 
+/// Labels per task of the counting sort.
+const GROUP_BLOCK_POINTS: usize = 1 << 14;
+
 /// Rows of the buffer a chunk's shifted members are read into before each GEMM.
 const BUFFER_ROWS: usize = 512;
 
@@ -68,8 +71,6 @@ pub(crate) struct GroupedMembers {
     order: Vec<usize>,
     /// `K + 1` offsets: cluster `j` owns `order[offsets[j]..offsets[j + 1]]`.
     offsets: Vec<usize>,
-    /// Scratch for the counting sort.
-    cursor: Vec<usize>,
     /// `K × d`: the cluster means (zero rows for empty clusters).
     pub means: Mat<f64>,
     /// The scatter matrix of each cluster, valid where the last call asked for it.
@@ -88,7 +89,6 @@ impl GroupedMembers {
             dim,
             order: vec![0; n_points],
             offsets: vec![0; n_clusters + 1],
-            cursor: vec![0; n_clusters],
             means: Mat::zeros(n_clusters, dim),
             scatters: (0..n_clusters).map(|_| Mat::zeros(0, 0)).collect(),
             has_scatter: vec![false; n_clusters],
@@ -111,20 +111,54 @@ impl GroupedMembers {
     }
 
     /// Groups the point indices by `labels` with a stable counting sort.
+    ///
+    /// The labels are counted in fixed blocks of [`GROUP_BLOCK_POINTS`] in parallel. Each
+    /// (cluster, block) pair then owns a known range of the output, filled in data order by
+    /// the block's task, so the order is the same as a sequential sort.
     pub fn group(&mut self, labels: &[usize]) {
-        let n_clusters = self.cursor.len();
-        self.offsets.fill(0);
-        for &label in labels {
-            self.offsets[label + 1] += 1;
-        }
+        let n_clusters = self.means.nrows();
+        let counts: Vec<Vec<usize>> = labels
+            .par_chunks(GROUP_BLOCK_POINTS)
+            .map(|block| {
+                let mut counts = vec![0; n_clusters];
+                for &label in block {
+                    counts[label] += 1;
+                }
+                counts
+            })
+            .collect();
+
+        self.offsets[0] = 0;
         for j in 0..n_clusters {
-            self.offsets[j + 1] += self.offsets[j];
+            let total: usize = counts.iter().map(|block| block[j]).sum();
+            self.offsets[j + 1] = self.offsets[j] + total;
         }
-        self.cursor.copy_from_slice(&self.offsets[..n_clusters]);
-        for (i, &label) in labels.iter().enumerate() {
-            self.order[self.cursor[label]] = i;
-            self.cursor[label] += 1;
+
+        // Cut the output into the (cluster, block) ranges, cluster-major, and hand each block
+        // its K ranges.
+        let mut ranges: Vec<Vec<&mut [usize]>> = counts
+            .iter()
+            .map(|_| Vec::with_capacity(n_clusters))
+            .collect();
+        let mut rest = &mut self.order[..labels.len()];
+        for j in 0..n_clusters {
+            for (b, block_counts) in counts.iter().enumerate() {
+                let (range, tail) = rest.split_at_mut(block_counts[j]);
+                ranges[b].push(range);
+                rest = tail;
+            }
         }
+        ranges
+            .into_par_iter()
+            .zip(labels.par_chunks(GROUP_BLOCK_POINTS))
+            .enumerate()
+            .for_each(|(b, (mut ranges, block))| {
+                let mut cursor = vec![0; n_clusters];
+                for (i, &label) in block.iter().enumerate() {
+                    ranges[label][cursor[label]] = b * GROUP_BLOCK_POINTS + i;
+                    cursor[label] += 1;
+                }
+            });
     }
 
     /// Computes, for each cluster `j` of the last grouping, what `wanted[j]` asks for.
@@ -406,6 +440,26 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn blocked_grouping_matches_stable_sort() {
+        // Three blocks of labels and an empty cluster 3.
+        let n = 2 * GROUP_BLOCK_POINTS + 123;
+        let labels: Vec<usize> = (0..n)
+            .map(|i| [0, 2, 1, 2, 4][(i * 7 + i / 5) % 5])
+            .collect();
+        let mut grouped = GroupedMembers::new(n, 1, 5);
+        grouped.group(&labels);
+
+        let mut expected: Vec<usize> = (0..n).collect();
+        expected.sort_by_key(|&i| labels[i]);
+        assert_eq!(grouped.order, expected);
+        assert_eq!(grouped.count(3), 0);
+        for j in 0..5 {
+            let count = labels.iter().filter(|&&label| label == j).count();
+            assert_eq!(grouped.count(j), count, "cluster {j}");
         }
     }
 
