@@ -173,9 +173,13 @@ pub(crate) fn center_data(data: MatRef<'_, f64>) -> (Vec<f64>, Mat<f64>, Vec<f64
     let (n_points, dim) = data.shape();
     let offset = data::column_means(data);
     let centered = data::subtract_row(data, &offset);
-    let row_norms: Vec<f64> = (0..n_points)
-        .map(|i| (0..dim).map(|c| centered[(i, c)] * centered[(i, c)]).sum())
-        .collect();
+    // Column by column, in storage order; each norm still adds its terms in column order.
+    let mut row_norms = vec![0.0; n_points];
+    for c in 0..dim {
+        for (norm, &value) in row_norms.iter_mut().zip(centered.col(c).iter()) {
+            *norm += value * value;
+        }
+    }
     (offset, centered, row_norms)
 }
 

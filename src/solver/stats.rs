@@ -33,6 +33,9 @@ use super::simd::with_wide_simd;
 /// tasks.
 pub(crate) const SCATTER_CHUNK_ROWS: usize = 4096;
 
+/// Rows per block of the copy into row-major order.
+const TRANSPOSE_BLOCK_ROWS: usize = 64;
+
 /// Labels per task of the counting sort.
 const GROUP_BLOCK_POINTS: usize = 1 << 14;
 
@@ -360,9 +363,15 @@ fn merge_scatters(chunks: &[Chunk], mean: &[f64], scatter: &mut Mat<f64>) {
 pub(crate) fn row_major(x: MatRef<'_, f64>) -> Vec<f64> {
     let (n, d) = x.shape();
     let mut rows = vec![0.0; n * d];
-    for c in 0..d {
-        for (i, &value) in x.col(c).iter().enumerate() {
-            rows[i * d + c] = value;
+
+    // A few rows at a time, so that the strided writes of each column stay in cache.
+    for (b, block) in rows.chunks_mut(TRANSPOSE_BLOCK_ROWS * d.max(1)).enumerate() {
+        let start = b * TRANSPOSE_BLOCK_ROWS;
+        for c in 0..d {
+            let column = x.col(c);
+            for (r, row) in block.chunks_exact_mut(d).enumerate() {
+                row[c] = column[start + r];
+            }
         }
     }
     rows
