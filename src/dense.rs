@@ -82,7 +82,7 @@ pub(crate) fn symmetric_eigen(m: MatRef<'_, f64>) -> Result<SymmetricEigen, Eige
     }
 }
 
-/// [`symmetric_eigen`] with nalgebra's tridiagonalisation and implicit QR iteration.
+/// Computes [`symmetric_eigen`] with nalgebra's tridiagonalisation and implicit QR iteration.
 fn small_symmetric_eigen(m: MatRef<'_, f64>) -> Result<SymmetricEigen, EigenFailure> {
     let dim = m.nrows();
     let lower =
@@ -103,7 +103,7 @@ fn small_symmetric_eigen(m: MatRef<'_, f64>) -> Result<SymmetricEigen, EigenFail
     })
 }
 
-/// [`symmetric_eigen`] with faer's self-adjoint eigendecomposition.
+/// Computes [`symmetric_eigen`] with faer's self-adjoint eigendecomposition.
 fn faer_symmetric_eigen(m: MatRef<'_, f64>) -> Result<SymmetricEigen, EigenFailure> {
     let dim = m.nrows();
     let mut values = Diag::<f64>::zeros(dim);

@@ -57,7 +57,7 @@
 //! - [`analysis`]: principal angles, the Davis–Kahan bound, and an optimality certificate
 //!   for a fitted model; [`untied`]: free and orthonormal decoders, which break the
 //!   top-eigenvector solution that the tied model guarantees;
-//! - [`em`]: the soft (EM) variant; [`reference`]: the loss trained by gradient steps, written
+//! - [`em`]: the soft (EM) variant; [`reference`](mod@reference): the loss trained by gradient steps, written
 //!   with nalgebra only, as an independent check of the closed form;
 //! - [`data`]: conversions from row-major slices and nalgebra, and input checks.
 //!

@@ -99,7 +99,7 @@ impl ClusterParams {
     }
 
     /// Fills the workspace with the products of `block` and the stacked centers and bases:
-    /// column `j < K` holds `x·c_j`, column `K + j·h + k` the code `(W_j x)_k`.
+    /// column `j < K` contains `x·c_j`, column `K + j·h + k` the code `(W_j x)_k`.
     fn products(&self, block: MatRef<'_, f64>, workspace: &mut BlockWorkspace) {
         let rows = block.nrows();
         matmul(
@@ -200,8 +200,8 @@ impl ClusterParams {
         (current_sum, best_sum)
     }
 
-    /// The column-wise argmin of [`ClusterParams::block_assign`], on the products already in
-    /// `workspace`; `best` receives the smallest losses and `workspace.current_losses` the
+    /// Takes the column-wise argmin of [`ClusterParams::block_assign`] on the products already
+    /// in `workspace`. `best` receives the smallest losses and `workspace.current_losses` the
     /// losses at the current labels.
     ///
     /// Runs with the widest vectors the CPU has (see [`with_wide_simd`]).
@@ -219,7 +219,7 @@ impl ClusterParams {
         );
     }
 
-    /// The body of [`ClusterParams::argmin_over_clusters`], for any target.
+    /// Runs the body of [`ClusterParams::argmin_over_clusters`], for any target.
     #[inline(always)]
     fn argmin_over_clusters_portable(
         &self,
@@ -437,7 +437,7 @@ mod tests {
     }
 
     #[test]
-    fn block_assign_follows_argmin_keeping_on_the_loss_matrix() {
+    fn block_assign_matches_row_argmin() {
         // Points on a small integer grid and two identical clusters produce exact ties;
         // cluster 2 is inactive. The column-wise argmin must agree with the row rule.
         let centers = Mat::from_fn(4, 2, |j, c| {

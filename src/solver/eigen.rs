@@ -322,7 +322,7 @@ mod tests {
         assert!(difference.norm_l2() < 1e-10);
     }
 
-    /// A symmetric `d × d` matrix `Q diag(values) Qᵀ` with a random orthogonal Q, and Q.
+    /// Returns a symmetric `d × d` matrix `Q diag(values) Qᵀ` with a random orthogonal Q, and Q.
     fn planted_scatter(values: &[f64], seed: u64) -> (Mat<f64>, Mat<f64>) {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
@@ -365,7 +365,7 @@ mod tests {
     }
 
     #[test]
-    fn warm_start_rejects_a_subspace_that_is_not_the_top() {
+    fn warm_start_rejects_wrong_subspace() {
         // The start spans eigenvectors 2..6 exactly, an invariant subspace whose Ritz pairs
         // have zero residual. The complement check must see eigenvalues 0 and 1 outside it.
         let dim = 70;

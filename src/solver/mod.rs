@@ -14,7 +14,9 @@
 //!
 //! 1. **update**: group the points by label, compute means and scatter matrices, and take the
 //!    top-h eigenvectors of each scatter matrix (a thin SVD of the members when a cluster has
-//!    fewer members than dimensions);
+//!    fewer members than dimensions). A cluster whose members did not change keeps its center
+//!    and basis, and for d ≥ 64 the eigenvectors are first sought by a subspace iteration
+//!    started from the previous basis;
 //! 2. **assign**: all `n × K` losses from two GEMMs per block of points, then the argmin, keeping
 //!    a point's label when it is still a minimiser, else the lowest index;
 //! 3. **re-seed** each empty cluster with the point of largest loss;
@@ -369,7 +371,7 @@ impl Problem<'_> {
         let dim = self.x.ncols();
         let h = self.latent_dim;
         grouped.group(labels);
-        let wanted: Vec<Moments> = (0..self.n_clusters)
+        let requested: Vec<Moments> = (0..self.n_clusters)
             .map(|j| {
                 let count = grouped.count(j);
                 if !recompute[j] {
@@ -383,7 +385,7 @@ impl Problem<'_> {
                 }
             })
             .collect();
-        grouped.compute(self.rows, &wanted);
+        grouped.compute(self.rows, &requested);
     }
 
     /// Takes the top-h eigenvectors of each cluster marked in `recompute` and bundles them
@@ -453,7 +455,7 @@ impl Problem<'_> {
                 None => {
                     let previous = previous
                         .as_ref()
-                        .expect("kept clusters have a previous fit");
+                        .expect("a reused cluster has a previous fit");
                     for r in j * h..(j + 1) * h {
                         for c in 0..dim {
                             bases[(r, c)] = previous.params.bases[(r, c)];
@@ -543,23 +545,23 @@ mod tests {
 
     #[test]
     fn keeping_unchanged_clusters_gives_the_same_bits() {
-        let kept = restart(true);
+        let reused = restart(true);
         let recomputed = restart(false);
-        assert!(kept.n_iter >= 3, "only {} iterations", kept.n_iter);
-        assert_eq!(kept.labels, recomputed.labels);
-        assert_eq!(kept.n_iter, recomputed.n_iter);
-        assert_eq!(kept.loss.to_bits(), recomputed.loss.to_bits());
-        assert_eq!(kept.params.centers, recomputed.params.centers);
-        assert_eq!(kept.params.bases, recomputed.params.bases);
-        assert_eq!(kept.eigenvalues, recomputed.eigenvalues);
+        assert!(reused.n_iter >= 3, "only {} iterations", reused.n_iter);
+        assert_eq!(reused.labels, recomputed.labels);
+        assert_eq!(reused.n_iter, recomputed.n_iter);
+        assert_eq!(reused.loss.to_bits(), recomputed.loss.to_bits());
+        assert_eq!(reused.params.centers, recomputed.params.centers);
+        assert_eq!(reused.params.bases, recomputed.params.bases);
+        assert_eq!(reused.eigenvalues, recomputed.eigenvalues);
         let trace_bits = |r: &Restart| -> Vec<u64> {
             r.trace.after_update.iter().map(|v| v.to_bits()).collect()
         };
-        assert_eq!(trace_bits(&kept), trace_bits(&recomputed));
+        assert_eq!(trace_bits(&reused), trace_bits(&recomputed));
     }
 
     #[test]
-    fn large_d_fit_ends_at_the_dense_top_eigenvectors() {
+    fn large_d_fit_matches_dense_eigenvectors() {
         // d = 80 takes the warm-started eigen step; the start labels mix the clusters, so
         // that the fit runs several iterations with a previous basis to start from.
         let (n_points, dim, n_clusters, h) = (2000, 80, 4, 3);

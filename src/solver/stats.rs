@@ -42,7 +42,7 @@ const GROUP_BLOCK_POINTS: usize = 1 << 14;
 /// Rows of the buffer a chunk's shifted members are read into before each GEMM.
 const BUFFER_ROWS: usize = 512;
 
-/// What the statistics step computes for one cluster.
+/// The statistics requested for one cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Moments {
     /// Nothing: the cluster keeps the statistics it has.
@@ -63,7 +63,7 @@ struct Chunk {
     sum: Vec<f64>,
     /// `μ_c`, the chunk mean.
     mean: Vec<f64>,
-    /// `S_c` (lower triangle), for clusters whose scatter is wanted.
+    /// `S_c` (lower triangle), for clusters whose scatter is requested.
     scatter: Mat<f64>,
 }
 
@@ -76,7 +76,7 @@ pub(crate) struct GroupedMembers {
     offsets: Vec<usize>,
     /// `K × d`: the cluster means (zero rows for empty clusters).
     pub means: Mat<f64>,
-    /// The scatter matrix of each cluster, valid where the last call asked for it.
+    /// The scatter matrix of each cluster, valid where the last call requested it.
     scatters: Vec<Mat<f64>>,
     has_scatter: Vec<bool>,
     /// Chunk slots, reused from one call to the next.
@@ -107,8 +107,8 @@ impl GroupedMembers {
         self.offsets[j + 1] - self.offsets[j]
     }
 
-    /// The scatter matrix of cluster `j`, if the last [`GroupedMembers::compute`] call that
-    /// touched the cluster asked for it.
+    /// Returns the scatter matrix of cluster `j`, if the last [`GroupedMembers::compute`] call
+    /// that touched the cluster requested it.
     pub fn scatter(&self, j: usize) -> Option<MatRef<'_, f64>> {
         self.has_scatter[j].then(|| self.scatters[j].as_ref())
     }
@@ -164,15 +164,15 @@ impl GroupedMembers {
             });
     }
 
-    /// Computes, for each cluster `j` of the last grouping, what `wanted[j]` asks for.
+    /// Computes, for each cluster `j` of the last grouping, the statistics `requested[j]`.
     ///
-    /// `rows` holds the points row-major (`n × d`). Empty clusters get a zero mean.
-    pub fn compute(&mut self, rows: &[f64], wanted: &[Moments]) {
+    /// `rows` contains the points row-major (`n × d`). Empty clusters get a zero mean.
+    pub fn compute(&mut self, rows: &[f64], requested: &[Moments]) {
         let dim = self.dim;
 
         // One chunk per SCATTER_CHUNK_ROWS members of every cluster to compute.
         let mut n_chunks = 0;
-        for (j, &moments) in wanted.iter().enumerate() {
+        for (j, &moments) in requested.iter().enumerate() {
             if moments == Moments::Keep {
                 continue;
             }
@@ -202,7 +202,7 @@ impl GroupedMembers {
         let order = &self.order;
         let buffers = &self.buffers;
         self.chunks[..n_chunks].par_iter_mut().for_each(|chunk| {
-            let with_scatter = wanted[chunk.cluster] == Moments::Scatter;
+            let with_scatter = requested[chunk.cluster] == Moments::Scatter;
             let members = &order[chunk.start..chunk.start + chunk.rows];
             let slot = rayon::current_thread_index().and_then(|t| buffers.get(t));
             match slot.map(|m| m.lock().expect("a buffer lock is never poisoned")) {
@@ -219,7 +219,7 @@ impl GroupedMembers {
 
         // Merge each cluster's chunks in chunk order.
         let mut first = 0;
-        for (j, &moments) in wanted.iter().enumerate() {
+        for (j, &moments) in requested.iter().enumerate() {
             if moments == Moments::Keep {
                 continue;
             }
@@ -252,7 +252,7 @@ impl GroupedMembers {
         }
     }
 
-    /// The members of cluster `j` minus the cluster mean, one row each (`m × d`).
+    /// Returns the members of cluster `j` minus the cluster mean, one row each (`m × d`).
     ///
     /// `rows` must be the data the last [`GroupedMembers::compute`] call read.
     pub fn centered_members(&self, rows: &[f64], j: usize) -> Mat<f64> {
@@ -301,7 +301,7 @@ fn chunk_moments(
         }
     }
 
-    // From here `sum` holds the mean offset ȳ = Σ (x − s) / m_c.
+    // From here `sum` contains the mean offset ȳ = Σ (x − s) / m_c.
     let count = members.len() as f64;
     sum.iter_mut().for_each(|total| *total /= count);
     let offset = &chunk.sum;
@@ -418,8 +418,8 @@ mod tests {
 
     #[test]
     fn chunked_statistics_match_two_pass_sums() {
-        // 3 · 4096 + 5 members in cluster 1 give four chunks to merge; the data sit far from
-        // the origin so that an unshifted Σ x xᵀ − m μ μᵀ would lose most of its digits.
+        // 3 · 4096 + 5 members in cluster 1 give four chunks to merge. The data sit far from
+        // the origin, so an unshifted Σ x xᵀ − m μ μᵀ would lose most of its digits.
         let n = 3 * SCATTER_CHUNK_ROWS + 5 + 700;
         let x = Mat::from_fn(n, 3, |i, c| {
             let t = i as f64;
