@@ -51,6 +51,59 @@ fn fit_is_bit_identical_for_one_and_two_threads() {
 }
 
 #[test]
+fn large_fit_is_bit_identical_for_one_to_three_threads() {
+    // 40,000 points in d = 72: several blocks of the counting sort, several chunks per cluster
+    // and the warm-started eigen step (d ≥ 64). Mixed start labels make the fit iterate.
+    let (n_points, n_clusters) = (40_000, 4);
+    let data = tae::planted::PlantedMixture::random_subspaces(n_points, 72, n_clusters, 3, 5)
+        .and_then(|mixture| mixture.sample(6))
+        .unwrap()
+        .data;
+    let start: Vec<usize> = (0..n_points)
+        .map(|i| (i * 13 + i / 11) % n_clusters)
+        .collect();
+    let fit = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            TaeParams::new(n_clusters, 3)
+                .lambda(0.2)
+                .init(Init::Labels(start.clone()))
+                .check()
+                .unwrap()
+                .fit(data.as_ref())
+                .unwrap()
+        })
+    };
+
+    let one = fit(1);
+    assert!(one.n_iter() >= 3, "only {} iterations", one.n_iter());
+    for threads in [2, 3] {
+        let other = fit(threads);
+        assert_eq!(one.labels(), other.labels(), "{threads} threads");
+        assert_eq!(
+            one.loss().to_bits(),
+            other.loss().to_bits(),
+            "{threads} threads"
+        );
+        for j in 0..n_clusters {
+            let (a, b) = (one.bases()[j].as_ref(), other.bases()[j].as_ref());
+            assert_eq!(bits_of(a), bits_of(b), "basis {j}, {threads} threads");
+        }
+        assert_eq!(bits_of(one.centers()), bits_of(other.centers()));
+    }
+}
+
+/// The bit patterns of a matrix's entries, column by column.
+fn bits_of(m: faer::MatRef<'_, f64>) -> Vec<u64> {
+    (0..m.ncols())
+        .flat_map(|c| (0..m.nrows()).map(move |r| m[(r, c)].to_bits()))
+        .collect()
+}
+
+#[test]
 fn same_seed_same_fit_other_seed_other_starts() {
     let sample = planted(3.0, 100, 8);
     let fit = |seed| {
