@@ -114,7 +114,13 @@ pub(crate) fn column_means(data: MatRef<'_, f64>) -> Vec<f64> {
 
 /// Returns `data` with `offset` subtracted from every row.
 pub(crate) fn subtract_row(data: MatRef<'_, f64>, offset: &[f64]) -> Mat<f64> {
-    Mat::from_fn(data.nrows(), data.ncols(), |i, j| data[(i, j)] - offset[j])
+    let mut result = Mat::zeros(data.nrows(), data.ncols());
+    for (j, &shift) in offset.iter().enumerate() {
+        for (target, &value) in result.col_mut(j).iter_mut().zip(data.col(j).iter()) {
+            *target = value - shift;
+        }
+    }
+    result
 }
 
 #[cfg(test)]

@@ -275,6 +275,7 @@ fn e_step(
     let log_weights: Vec<f64> = weights.iter().map(|w| w.ln()).collect();
     let mut losses = vec![0.0; ASSIGN_BLOCK_ROWS * k];
     let mut workspace = params.workspace(ASSIGN_BLOCK_ROWS);
+    let mut scores = vec![0.0; k];
     let mut total = 0.0;
     for start in (0..n_points).step_by(ASSIGN_BLOCK_ROWS) {
         let rows = ASSIGN_BLOCK_ROWS.min(n_points - start);
@@ -285,9 +286,9 @@ fn e_step(
             &mut workspace,
         );
         for r in 0..rows {
-            let scores: Vec<f64> = (0..k)
-                .map(|j| log_weights[j] - losses[r * k + j] / (2.0 * temperature))
-                .collect();
+            for (j, score) in scores.iter_mut().enumerate() {
+                *score = log_weights[j] - losses[r * k + j] / (2.0 * temperature);
+            }
             // Shifting by the largest score keeps exp from underflowing at small τ.
             let shift = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let sum: f64 = scores.iter().map(|s| (s - shift).exp()).sum();

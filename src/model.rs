@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::data;
 use crate::error::{Error, Result};
-use crate::solver::assign::{argmin_keeping, ClusterParams, ASSIGN_BLOCK_ROWS};
+use crate::solver::assign::{ClusterParams, ASSIGN_BLOCK_ROWS};
 
 /// Largest deviation of `W_j W_jᵀ` from the identity accepted by [`TaeModel::from_parts`].
 pub const ORTHONORMALITY_TOLERANCE: f64 = 1e-8;
@@ -265,12 +265,52 @@ impl TaeModel {
     /// As [`TaeModel::losses`].
     pub fn predict(&self, data: MatRef<'_, f64>) -> Result<Vec<usize>> {
         self.check_input(data)?;
-        let n_clusters = self.n_clusters();
-        let losses = self.row_major_losses(data);
-        Ok(losses
-            .chunks(n_clusters)
-            .map(|row| argmin_keeping(row, usize::MAX).0)
-            .collect())
+        let (n_points, dim) = data.shape();
+        let mut labels = vec![0; n_points];
+        let mut best = vec![0.0; n_points];
+
+        // Each block is centered in cache, so no centered copy of all the data is made.
+        labels
+            .par_chunks_mut(ASSIGN_BLOCK_ROWS)
+            .zip(best.par_chunks_mut(ASSIGN_BLOCK_ROWS))
+            .enumerate()
+            .for_each_init(
+                || {
+                    let block = Mat::<f64>::zeros(ASSIGN_BLOCK_ROWS, dim);
+                    let workspace = self.shifted.workspace(ASSIGN_BLOCK_ROWS);
+                    // Every point "in" cluster 0: keeping the current label on a tie is then the
+                    // same as taking the lowest index.
+                    let current = vec![0; ASSIGN_BLOCK_ROWS];
+                    (block, vec![0.0; ASSIGN_BLOCK_ROWS], current, workspace)
+                },
+                |(block, norms, current, workspace), (b, (labels, best))| {
+                    let start = b * ASSIGN_BLOCK_ROWS;
+                    let rows = labels.len();
+                    let source = data.subrows(start, rows);
+                    let norms = &mut norms[..rows];
+                    norms.fill(0.0);
+                    for (c, &shift) in self.offset.iter().enumerate() {
+                        let column = block.col_mut(c).subrows_mut(0, rows);
+                        for ((target, &value), norm) in column
+                            .iter_mut()
+                            .zip(source.col(c).iter())
+                            .zip(norms.iter_mut())
+                        {
+                            *target = value - shift;
+                            *norm += *target * *target;
+                        }
+                    }
+                    self.shifted.block_assign(
+                        block.as_ref().subrows(0, rows),
+                        norms,
+                        &current[..rows],
+                        labels,
+                        best,
+                        workspace,
+                    );
+                },
+            );
+        Ok(labels)
     }
 
     /// Predicts the cluster of new points and returns their codes `W_j (x − c_j)`.
@@ -311,13 +351,23 @@ impl TaeModel {
         data::check_finite(data)
     }
 
+    /// Returns `data` minus the training mean, and the squared norm of each of its rows.
+    fn centered(&self, data: MatRef<'_, f64>) -> (Mat<f64>, Vec<f64>) {
+        let centered = data::subtract_row(data, &self.offset);
+        // Column by column, in storage order; each norm still adds its terms in column order.
+        let mut row_norms = vec![0.0; centered.nrows()];
+        for c in 0..centered.ncols() {
+            for (norm, &value) in row_norms.iter_mut().zip(centered.col(c).iter()) {
+                *norm += value * value;
+            }
+        }
+        (centered, row_norms)
+    }
+
     /// Losses in row-major order (`n × K`), computed in blocks against the shifted centers.
     fn row_major_losses(&self, data: MatRef<'_, f64>) -> Vec<f64> {
         let n_clusters = self.n_clusters();
-        let centered = data::subtract_row(data, &self.offset);
-        let row_norms: Vec<f64> = (0..centered.nrows())
-            .map(|i| centered.row(i).iter().map(|v| v * v).sum())
-            .collect();
+        let (centered, row_norms) = self.centered(data);
         let mut losses = vec![0.0; data.nrows() * n_clusters];
         losses
             .par_chunks_mut(ASSIGN_BLOCK_ROWS * n_clusters)

@@ -363,6 +363,48 @@ fn from_parts_rejects_non_orthonormal_basis() {
 }
 
 #[test]
+fn predict_is_row_argmin_of_losses() {
+    // Clusters 0 and 1 are identical, so every point ties between them and must go to 0.
+    let centers = Mat::from_fn(3, 2, |j, c| [[0.0, 0.0], [0.0, 0.0], [3.0, -1.0]][j][c]);
+    let bases = vec![
+        Mat::from_fn(1, 2, |_, c| [1.0, 0.0][c]),
+        Mat::from_fn(1, 2, |_, c| [1.0, 0.0][c]),
+        Mat::from_fn(1, 2, |_, c| [0.6, 0.8][c]),
+    ];
+    let model = TaeModel::from_parts(centers, bases, 0.3, Default::default()).unwrap();
+
+    // 2,500 points make several blocks; the input is a row-major view, so its columns are
+    // strided.
+    let raw: Vec<f64> = (0..2 * 2_500)
+        .map(|k| {
+            let t = (k / 2) as f64 * 0.37;
+            if k % 2 == 0 {
+                4.0 * t.sin()
+            } else {
+                4.0 * (1.3 * t).cos()
+            }
+        })
+        .collect();
+    let strided = faer::MatRef::from_row_major_slice(&raw, 2_500, 2);
+    assert_eq!(strided[(7, 1)], raw[15]);
+
+    let predicted = model.predict(strided).unwrap();
+    let losses = model.losses(strided).unwrap();
+    let mut in_zero = 0;
+    for (i, &label) in predicted.iter().enumerate() {
+        let row: Vec<f64> = (0..3).map(|j| losses[(i, j)]).collect();
+        let min = row.iter().copied().fold(f64::INFINITY, f64::min);
+        let first = row.iter().position(|&l| l == min).unwrap();
+        assert_eq!(label, first, "point {i}: losses {row:?}");
+        in_zero += usize::from(label == 0);
+    }
+    assert!(
+        in_zero > 100,
+        "the tie case must occur: {in_zero} points in cluster 0"
+    );
+}
+
+#[test]
 fn kmeans_rejects_bad_parameters() {
     assert!(matches!(
         KMeans::params(0).check(),

@@ -173,7 +173,7 @@ impl ClusterParams {
     /// `current`, `labels` and `best` have one entry per row of `block`; `best` receives each
     /// point's smallest loss. Returns the sums of the losses at the current labels and of the
     /// smallest losses, each taken in row order.
-    fn block_assign(
+    pub fn block_assign(
         &self,
         block: MatRef<'_, f64>,
         row_norms: &[f64],
@@ -359,6 +359,7 @@ pub(crate) fn assign(
 
 /// Returns the index and value of the minimum of `row`, preferring `keep` when it attains the
 /// minimum and otherwise the lowest index.
+#[cfg(test)]
 pub(crate) fn argmin_keeping(row: &[f64], keep: usize) -> (usize, f64) {
     let mut argmin = 0;
     let mut min = row[0];
