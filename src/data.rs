@@ -112,6 +112,19 @@ pub(crate) fn column_means(data: MatRef<'_, f64>) -> Vec<f64> {
         .collect()
 }
 
+/// Returns the squared norm of each row of `m`.
+///
+/// Computed column by column, in storage order; each norm still adds its terms in column order.
+pub(crate) fn row_norms(m: MatRef<'_, f64>) -> Vec<f64> {
+    let mut norms = vec![0.0; m.nrows()];
+    for c in 0..m.ncols() {
+        for (norm, &value) in norms.iter_mut().zip(m.col(c).iter()) {
+            *norm += value * value;
+        }
+    }
+    norms
+}
+
 /// Returns `data` with `offset` subtracted from every row.
 pub(crate) fn subtract_row(data: MatRef<'_, f64>, offset: &[f64]) -> Mat<f64> {
     let mut result = Mat::zeros(data.nrows(), data.ncols());

@@ -354,13 +354,7 @@ impl TaeModel {
     /// Returns `data` minus the training mean, and the squared norm of each of its rows.
     fn centered(&self, data: MatRef<'_, f64>) -> (Mat<f64>, Vec<f64>) {
         let centered = data::subtract_row(data, &self.offset);
-        // Column by column, in storage order; each norm still adds its terms in column order.
-        let mut row_norms = vec![0.0; centered.nrows()];
-        for c in 0..centered.ncols() {
-            for (norm, &value) in row_norms.iter_mut().zip(centered.col(c).iter()) {
-                *norm += value * value;
-            }
-        }
+        let row_norms = data::row_norms(centered.as_ref());
         (centered, row_norms)
     }
 

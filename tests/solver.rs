@@ -51,7 +51,7 @@ fn fit_is_bit_identical_for_one_and_two_threads() {
 }
 
 #[test]
-fn large_fit_is_bit_identical_for_one_to_three_threads() {
+fn large_fit_bits_match_across_threads() {
     // 40,000 points in d = 72: several blocks of the counting sort, several chunks per cluster
     // and the warm-started eigen step (d ≥ 64). Mixed start labels make the fit iterate.
     let (n_points, n_clusters) = (40_000, 4);
@@ -96,7 +96,7 @@ fn large_fit_is_bit_identical_for_one_to_three_threads() {
     }
 }
 
-/// The bit patterns of a matrix's entries, column by column.
+/// Returns the bit patterns of a matrix's entries, column by column.
 fn bits_of(m: faer::MatRef<'_, f64>) -> Vec<u64> {
     (0..m.ncols())
         .flat_map(|c| (0..m.nrows()).map(move |r| m[(r, c)].to_bits()))

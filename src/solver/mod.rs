@@ -172,16 +172,9 @@ impl ValidParams {
 ///
 /// Centering first keeps ‖x‖² − 2x·c + ‖c‖² from cancelling catastrophically.
 pub(crate) fn center_data(data: MatRef<'_, f64>) -> (Vec<f64>, Mat<f64>, Vec<f64>) {
-    let (n_points, dim) = data.shape();
     let offset = data::column_means(data);
     let centered = data::subtract_row(data, &offset);
-    // Column by column, in storage order; each norm still adds its terms in column order.
-    let mut row_norms = vec![0.0; n_points];
-    for c in 0..dim {
-        for (norm, &value) in row_norms.iter_mut().zip(centered.col(c).iter()) {
-            *norm += value * value;
-        }
-    }
+    let row_norms = data::row_norms(centered.as_ref());
     (offset, centered, row_norms)
 }
 
