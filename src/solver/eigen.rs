@@ -113,7 +113,8 @@ pub(crate) fn top_basis_from_members(
 }
 
 /// Smallest dimension at which the eigen step tries [`top_basis_warm`] before the dense
-/// solver. Below it, a dense decomposition costs about as much as a few subspace iterations.
+/// solver. The warm start was measured to pay at d = 64, 128 and 256; below 64, one dense
+/// decomposition takes at most tens of microseconds.
 pub(crate) const WARM_START_MIN_DIM: usize = 64;
 
 /// Subspace iterations tried before falling back to the dense solver.
