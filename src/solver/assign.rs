@@ -13,9 +13,9 @@
 //! computed the same way for any number of threads. Losses a hair below zero from rounding are
 //! clamped to zero.
 
-use faer::linalg::matmul::matmul;
 use std::sync::Mutex;
 
+use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 
@@ -145,8 +145,7 @@ impl ClusterParams {
 
     /// Writes the losses of the points of `block` into `losses` (row-major, `rows × K`).
     ///
-    /// `block` must have contiguous columns (unit row stride), as every matrix the crate
-    /// builds does, and at most as many rows as `workspace` was sized for.
+    /// `block` may have any layout, and at most as many rows as `workspace` was sized for.
     pub fn block_losses(
         &self,
         block: MatRef<'_, f64>,

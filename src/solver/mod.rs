@@ -17,7 +17,7 @@
 //!    fewer members than dimensions). A cluster whose members did not change keeps its center
 //!    and basis, and for d ≥ 64 the eigenvectors are first sought by a subspace iteration
 //!    started from the previous basis;
-//! 2. **assign**: all `n × K` losses from two GEMMs per block of points, then the argmin, keeping
+//! 2. **assign**: all `n × K` losses from one GEMM per block of points, then the argmin, keeping
 //!    a point's label when it is still a minimiser, else the lowest index;
 //! 3. **re-seed** each empty cluster with the point of largest loss;
 //! 4. **stop** when the labels do not change, when the relative decrease of the loss falls below
@@ -64,8 +64,8 @@ struct Problem<'a> {
     lambda: f64,
     max_iter: usize,
     tol: f64,
-    /// Whether an update keeps the fit of clusters whose members did not change (always, except
-    /// in the test that checks that doing so changes nothing).
+    /// Whether an update keeps the fit of clusters whose members did not change. A fit always
+    /// does; the step benchmarks and the test that compares both ways recompute every cluster.
     reuse_unchanged: bool,
 }
 
