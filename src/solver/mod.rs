@@ -16,7 +16,7 @@
 //!    top-h eigenvectors of each scatter matrix (a thin SVD of the members when a cluster has
 //!    fewer members than dimensions). A cluster whose members did not change keeps its center
 //!    and basis, and for d ≥ 64 the eigenvectors are first sought by a subspace iteration
-//!    started from the previous basis;
+//!    started from the previous basis, with the scatter matrix or the members as operator;
 //! 2. **assign**: all `n × K` losses from one GEMM per block of points, then the argmin, keeping
 //!    a point's label when it is still a minimiser, else the lowest index;
 //! 3. **re-seed** each empty cluster with the point of largest loss;
@@ -46,8 +46,8 @@ use crate::model::{FitSummary, LossTrace, TaeModel};
 use crate::params::{Init, ValidParams};
 use assign::{assign, reseed_empty_clusters, ClusterParams, WorkspacePool};
 use eigen::{
-    top_basis_from_members, top_basis_from_scatter, top_basis_warm, uses_thin_svd, TopBasis,
-    WARM_START_MIN_DIM,
+    top_basis_from_members, top_basis_from_scatter, top_basis_warm, uses_thin_svd, ScatterOperator,
+    TopBasis, WARM_START_MIN_DIM,
 };
 use stats::{GroupedMembers, Moments};
 
@@ -411,19 +411,30 @@ impl Problem<'_> {
                         basis: Mat::from_fn(h, dim, |k, c| if k == c { 1.0 } else { 0.0 }),
                         eigenvalues: vec![0.0; h],
                     })
-                } else if let Some(scatter) = grouped.scatter(j) {
-                    let warm = previous
-                        .as_ref()
-                        .filter(|_| dim >= WARM_START_MIN_DIM && 2 * h <= dim)
-                        .and_then(|previous| {
-                            top_basis_warm(scatter, previous.params.bases.subrows(j * h, h))
-                        });
-                    match warm {
-                        Some(top) => Ok(top),
-                        None => top_basis_from_scatter(scatter, h),
-                    }
                 } else {
-                    top_basis_from_members(grouped.centered_members(self.rows, j).as_ref(), h)
+                    // The subspace iteration from the previous basis is tried first for large d;
+                    // the dense solvers decide when it does not converge.
+                    let warm_start = |operator| {
+                        previous
+                            .as_ref()
+                            .filter(|_| dim >= WARM_START_MIN_DIM && 2 * h <= dim)
+                            .and_then(|previous| {
+                                top_basis_warm(operator, previous.params.bases.subrows(j * h, h))
+                            })
+                    };
+                    match grouped.scatter(j) {
+                        Some(scatter) => match warm_start(ScatterOperator::Matrix(scatter)) {
+                            Some(top) => Ok(top),
+                            None => top_basis_from_scatter(scatter, h),
+                        },
+                        None => {
+                            let members = grouped.centered_members(self.rows, j);
+                            match warm_start(ScatterOperator::Members(members.as_ref())) {
+                                Some(top) => Ok(top),
+                                None => top_basis_from_members(members.as_ref(), h),
+                            }
+                        }
+                    }
                 };
                 top.map(Some).map_err(|failure| Error::DecompositionFailed {
                     decomposition: failure.name(),
