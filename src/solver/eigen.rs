@@ -192,7 +192,7 @@ pub(crate) fn top_basis_warm(
         let converged = worst <= WARM_START_TOLERANCE;
 
         // The residual shrinks by a roughly constant factor per step. Give up as soon as that
-        // factor says the tolerance is out of reach, so that a slow start costs a few steps.
+        // factor puts the tolerance out of reach, so that a slow start costs only a few steps.
         if !converged && iteration > 0 {
             let factor = worst / previous_worst;
             let needed = (WARM_START_TOLERANCE / worst).ln() / factor.ln();
@@ -428,7 +428,7 @@ mod tests {
         }
         let thin = top_basis_from_members(members.as_ref(), 3).unwrap();
 
-        // Start 0.05 rad away from the answer.
+        // Start about 0.05 rad away from the thin-SVD basis.
         let tilted = Mat::from_fn(dim, 3, |c, k| {
             thin.basis[(k, c)] + 0.05 * thin.basis[((k + 1) % 3, c)] + 0.02 * (c as f64).sin()
         });
