@@ -78,21 +78,21 @@ fn large_fit_bits_match_across_threads() {
         })
     };
 
-    let one = fit(1);
-    assert!(one.n_iter() >= 3, "only {} iterations", one.n_iter());
+    let single = fit(1);
+    assert!(single.n_iter() >= 3, "only {} iterations", single.n_iter());
     for threads in [2, 3] {
-        let other = fit(threads);
-        assert_eq!(one.labels(), other.labels(), "{threads} threads");
+        let parallel = fit(threads);
+        assert_eq!(single.labels(), parallel.labels(), "{threads} threads");
         assert_eq!(
-            one.loss().to_bits(),
-            other.loss().to_bits(),
+            single.loss().to_bits(),
+            parallel.loss().to_bits(),
             "{threads} threads"
         );
         for j in 0..n_clusters {
-            let (a, b) = (one.bases()[j].as_ref(), other.bases()[j].as_ref());
+            let (a, b) = (single.bases()[j].as_ref(), parallel.bases()[j].as_ref());
             assert_eq!(bits_of(a), bits_of(b), "basis {j}, {threads} threads");
         }
-        assert_eq!(bits_of(one.centers()), bits_of(other.centers()));
+        assert_eq!(bits_of(single.centers()), bits_of(parallel.centers()));
     }
 }
 

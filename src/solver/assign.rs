@@ -13,12 +13,11 @@
 //! computed the same way for any number of threads. Losses a hair below zero from rounding are
 //! clamped to zero.
 
-use std::sync::Mutex;
-
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 
+use super::pool::Pool;
 use super::simd::with_wide_simd;
 
 /// Rows per assignment block: the `block × (K + K·h)` products of a block stay in cache.
@@ -267,33 +266,7 @@ pub(crate) struct BlockWorkspace {
 
 /// Block workspaces kept from one assignment step to the next, so that the steps of a fit
 /// allocate them only once.
-#[derive(Default)]
-pub(crate) struct WorkspacePool {
-    free: Mutex<Vec<BlockWorkspace>>,
-}
-
-impl WorkspacePool {
-    /// Returns a workspace for `params`, reusing a free one of the right shape.
-    fn take(&self, params: &ClusterParams) -> BlockWorkspace {
-        let reused = self
-            .free
-            .lock()
-            .expect("the pool lock is never poisoned")
-            .pop();
-        match reused {
-            Some(workspace) if workspace.products.ncols() == params.stacked.nrows() => workspace,
-            _ => params.workspace(ASSIGN_BLOCK_ROWS),
-        }
-    }
-
-    /// Returns a workspace to the pool.
-    fn give_back(&self, workspace: BlockWorkspace) {
-        self.free
-            .lock()
-            .expect("the pool lock is never poisoned")
-            .push(workspace);
-    }
-}
+pub(crate) type WorkspacePool = Pool<BlockWorkspace>;
 
 /// Column `j` of `m` as a slice; the crate's matrices always have unit row stride.
 pub(crate) fn contiguous(m: MatRef<'_, f64>, j: usize) -> &[f64] {
@@ -332,7 +305,10 @@ pub(crate) fn assign(
         .map(|(b, (labels, best))| {
             let start = b * ASSIGN_BLOCK_ROWS;
             let rows = labels.len();
-            let mut workspace = pool.take(params);
+            let mut workspace = pool.take(
+                |workspace| workspace.products.ncols() == params.stacked.nrows(),
+                || params.workspace(ASSIGN_BLOCK_ROWS),
+            );
             let sums = params.block_assign(
                 x.subrows(start, rows),
                 &row_norms[start..start + rows],

@@ -32,6 +32,7 @@ pub(crate) mod assign;
 pub mod bench;
 pub(crate) mod eigen;
 pub(crate) mod init;
+pub(crate) mod pool;
 pub(crate) mod simd;
 pub(crate) mod stats;
 

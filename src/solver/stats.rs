@@ -20,12 +20,11 @@
 //! gets the same statistics bit for bit. No copy of the data is written: the only pass over it
 //! is the read.
 
-use std::sync::Mutex;
-
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 
+use super::pool::Pool;
 use super::simd::with_wide_simd;
 
 /// Members per chunk. Large enough that each chunk's GEMMs run near full speed and the partial
@@ -81,8 +80,8 @@ pub(crate) struct GroupedMembers {
     has_scatter: Vec<bool>,
     /// Chunk slots, reused from one call to the next.
     chunks: Vec<Chunk>,
-    /// One read buffer per rayon thread, taken by the thread's index.
-    buffers: Vec<Mutex<Vec<f64>>>,
+    /// Read buffers of `BUFFER_ROWS × d` values, one per task running at a time.
+    buffers: Pool<Vec<f64>>,
 }
 
 impl GroupedMembers {
@@ -96,9 +95,7 @@ impl GroupedMembers {
             scatters: (0..n_clusters).map(|_| Mat::zeros(0, 0)).collect(),
             has_scatter: vec![false; n_clusters],
             chunks: Vec::new(),
-            buffers: (0..rayon::current_num_threads())
-                .map(|_| Mutex::new(vec![0.0; BUFFER_ROWS * dim]))
-                .collect(),
+            buffers: Pool::default(),
         }
     }
 
@@ -204,17 +201,12 @@ impl GroupedMembers {
         self.chunks[..n_chunks].par_iter_mut().for_each(|chunk| {
             let with_scatter = requested[chunk.cluster] == Moments::Scatter;
             let members = &order[chunk.start..chunk.start + chunk.rows];
-            let slot = rayon::current_thread_index().and_then(|t| buffers.get(t));
-            match slot.map(|m| m.lock().expect("a buffer lock is never poisoned")) {
-                Some(mut buffer) => {
-                    chunk_moments(rows, members, dim, with_scatter, chunk, &mut buffer)
-                }
-                // A pool larger than the one the workspace was sized for.
-                None => {
-                    let mut buffer = vec![0.0; BUFFER_ROWS * dim];
-                    chunk_moments(rows, members, dim, with_scatter, chunk, &mut buffer);
-                }
-            }
+            let mut buffer = buffers.take(
+                |buffer| buffer.len() == BUFFER_ROWS * dim,
+                || vec![0.0; BUFFER_ROWS * dim],
+            );
+            chunk_moments(rows, members, dim, with_scatter, chunk, &mut buffer);
+            buffers.give_back(buffer);
         });
 
         // Merge each cluster's chunks in chunk order.
