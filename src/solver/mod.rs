@@ -35,6 +35,7 @@ pub(crate) mod init;
 pub(crate) mod pool;
 pub(crate) mod simd;
 pub(crate) mod stats;
+pub(crate) mod syrk;
 
 use faer::{Mat, MatRef};
 use rand::SeedableRng;

@@ -4,8 +4,8 @@
 //! members are listed in data order. Each cluster's list is cut into chunks of
 //! [`SCATTER_CHUNK_ROWS`] members, and one task per chunk reads its rows, shifted by the chunk's
 //! first member `s`, into a small buffer. The task accumulates the count `m_c`, the sum of
-//! `y = x − s` and, where the eigen step needs it, the lower triangle of `Σ y yᵀ` (a GEMM per
-//! buffer). It then turns these into the chunk's mean `μ_c = s + ȳ` and centered scatter
+//! `y = x − s` and, where the eigen step needs it, the lower triangle of `Σ y yᵀ` (a rank-k
+//! update per buffer, see [`super::syrk`]). It then turns these into the chunk's mean `μ_c = s + ȳ` and centered scatter
 //! `S_c = Σ y yᵀ − m_c ȳ ȳᵀ`. Shifting by a member keeps `ȳ` of the order of the cluster's
 //! spread, so the subtraction loses no more than a few bits.
 //!
@@ -20,12 +20,12 @@
 //! gets the same statistics bit for bit. No copy of the data is written: the only pass over it
 //! is the read.
 
-use faer::linalg::matmul::triangular::{self, BlockStructure};
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
 use super::pool::Pool;
 use super::simd::with_wide_simd;
+use super::syrk::SyrkKernel;
 
 /// Members per chunk. Large enough that each chunk's GEMMs run near full speed and the partial
 /// scatter matrices stay few, small enough that one big cluster still splits into parallel
@@ -80,8 +80,11 @@ pub(crate) struct GroupedMembers {
     has_scatter: Vec<bool>,
     /// Chunk slots, reused from one call to the next.
     chunks: Vec<Chunk>,
-    /// Read buffers of `BUFFER_ROWS × d` values, one per task running at a time.
+    /// Read buffers of `BUFFER_ROWS` padded rows and a SYRK accumulator, one per task running
+    /// at a time.
     buffers: Pool<Vec<f64>>,
+    /// The SYRK kernel this CPU runs.
+    kernel: SyrkKernel,
 }
 
 impl GroupedMembers {
@@ -96,6 +99,7 @@ impl GroupedMembers {
             has_scatter: vec![false; n_clusters],
             chunks: Vec::new(),
             buffers: Pool::default(),
+            kernel: SyrkKernel::detect(),
         }
     }
 
@@ -198,14 +202,17 @@ impl GroupedMembers {
 
         let order = &self.order;
         let buffers = &self.buffers;
+        let kernel = self.kernel;
+        let stride = kernel.stride(dim);
+        let buffer_len = BUFFER_ROWS * stride + stride * stride;
         self.chunks[..n_chunks].par_iter_mut().for_each(|chunk| {
             let with_scatter = requested[chunk.cluster] == Moments::Scatter;
             let members = &order[chunk.start..chunk.start + chunk.rows];
             let mut buffer = buffers.take(
-                |buffer| buffer.len() == BUFFER_ROWS * dim,
-                || vec![0.0; BUFFER_ROWS * dim],
+                |buffer| buffer.len() == buffer_len,
+                || vec![0.0; buffer_len],
             );
-            chunk_moments(rows, members, dim, with_scatter, chunk, &mut buffer);
+            chunk_moments(rows, members, dim, with_scatter, kernel, chunk, &mut buffer);
             buffers.give_back(buffer);
         });
 
@@ -258,38 +265,32 @@ impl GroupedMembers {
 
 /// Fills `chunk.mean` (and `chunk.scatter`, lower triangle, when `with_scatter`) from the rows
 /// `members` of `rows`, reading them through `buffer`.
+///
+/// `buffer` contains [`BUFFER_ROWS`] rows of `kernel.stride(dim)` values, then the
+/// `stride × stride` accumulator of the kernel.
 fn chunk_moments(
     rows: &[f64],
     members: &[usize],
     dim: usize,
     with_scatter: bool,
+    kernel: SyrkKernel,
     chunk: &mut Chunk,
     buffer: &mut [f64],
 ) {
+    let stride = kernel.stride(dim);
+    let (block, accumulator) = buffer.split_at_mut(BUFFER_ROWS * stride);
     let shift = &rows[members[0] * dim..(members[0] + 1) * dim];
     let sum = &mut chunk.sum;
     sum.fill(0.0);
-    let mut accum = Accum::Replace;
+    accumulator.fill(0.0);
     for part in members.chunks(BUFFER_ROWS) {
-        let block = &mut buffer[..part.len() * dim];
+        let block = &mut block[..part.len() * stride];
         with_wide_simd(
             #[inline(always)]
             || gather_shifted(rows, part, shift, block, sum),
         );
         if with_scatter {
-            let shifted = MatRef::from_row_major_slice(block, part.len(), dim);
-            triangular::matmul(
-                chunk.scatter.as_mut(),
-                BlockStructure::TriangularLower,
-                accum,
-                shifted.transpose(),
-                BlockStructure::Rectangular,
-                shifted,
-                BlockStructure::Rectangular,
-                1.0,
-                Par::Seq,
-            );
-            accum = Accum::Add;
+            kernel.add_lower(block, part.len(), dim, accumulator);
         }
     }
 
@@ -303,13 +304,14 @@ fn chunk_moments(
     if with_scatter {
         for c in 0..dim {
             for r in c..dim {
-                chunk.scatter[(r, c)] -= count * offset[r] * offset[c];
+                chunk.scatter[(r, c)] = accumulator[c * stride + r] - count * offset[r] * offset[c];
             }
         }
     }
 }
 
-/// Copies the rows `members` of `rows` minus `shift` into `block` and adds them to `sum`.
+/// Copies the rows `members` of `rows` minus `shift` into `block`, in slots of
+/// `block.len() / members.len()` values padded with zeros, and adds them to `sum`.
 #[inline(always)]
 fn gather_shifted(
     rows: &[f64],
@@ -319,12 +321,15 @@ fn gather_shifted(
     sum: &mut [f64],
 ) {
     let dim = shift.len();
-    for (target, &i) in block.chunks_exact_mut(dim).zip(members) {
+    let stride = block.len() / members.len();
+    for (target, &i) in block.chunks_exact_mut(stride).zip(members) {
+        let (target, padding) = target.split_at_mut(dim);
         let source = &rows[i * dim..(i + 1) * dim];
         for (((t, &x), &s), total) in target.iter_mut().zip(source).zip(shift).zip(sum.iter_mut()) {
             *t = x - s;
             *total += *t;
         }
+        padding.fill(0.0);
     }
 }
 
