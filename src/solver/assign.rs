@@ -17,6 +17,8 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 
+#[cfg(target_arch = "x86_64")]
+use super::assign_avx512;
 use super::pool::Pool;
 use super::simd::with_wide_simd;
 
@@ -40,6 +42,9 @@ pub(crate) struct ClusterParams {
     center_norms: Vec<f64>,
     /// `K·h`: the codes `W_j c_j` of the centers.
     projected_centers: Vec<f64>,
+    /// `K × d × (1 + h)`: each cluster's center and basis entries, coordinate by coordinate,
+    /// the layout the AVX-512 kernels read.
+    coefficients: Vec<f64>,
     /// False for a cluster without members: its loss is +∞ so no point picks it.
     pub active: Vec<bool>,
 }
@@ -71,6 +76,17 @@ impl ClusterParams {
                 bases[(r - n_clusters, c)]
             }
         });
+        let width = 1 + latent_dim;
+        let mut coefficients = vec![0.0; n_clusters * dim * width];
+        for j in 0..n_clusters {
+            for c in 0..dim {
+                let start = (j * dim + c) * width;
+                coefficients[start] = centers[(j, c)];
+                for k in 0..latent_dim {
+                    coefficients[start + 1 + k] = bases[(j * latent_dim + k, c)];
+                }
+            }
+        }
         ClusterParams {
             centers,
             bases,
@@ -79,6 +95,7 @@ impl ClusterParams {
             stacked,
             center_norms,
             projected_centers,
+            coefficients,
             active,
         }
     }
@@ -97,10 +114,48 @@ impl ClusterParams {
         }
     }
 
+    /// Returns the view of the parameters that the AVX-512 kernels read.
+    #[cfg(target_arch = "x86_64")]
+    fn kernel_coefficients(&self) -> assign_avx512::Coefficients<'_> {
+        assign_avx512::Coefficients {
+            values: &self.coefficients,
+            n_clusters: self.n_clusters(),
+            dim: self.centers.ncols(),
+            latent_dim: self.latent_dim,
+            center_norms: &self.center_norms,
+            projected_centers: &self.projected_centers,
+            shrink: 1.0 - self.lambda,
+            active: &self.active,
+        }
+    }
+
+    /// Returns `block` as the AVX-512 kernels read it, when the CPU has AVX-512F and the block
+    /// has contiguous columns. Otherwise the block takes the faer and portable path.
+    #[cfg(target_arch = "x86_64")]
+    fn kernel_block<'a>(&self, block: MatRef<'a, f64>) -> Option<assign_avx512::Block<'a>> {
+        if assign_avx512::is_available() {
+            assign_avx512::Block::new(block)
+        } else {
+            None
+        }
+    }
+
     /// Fills the workspace with the products of `block` and the stacked centers and bases:
     /// column `j < K` contains `x·c_j`, column `K + j·h + k` the code `(W_j x)_k`.
+    ///
+    /// With AVX-512 the products come from the kernel that [`ClusterParams::block_assign`]
+    /// uses, so that losses from them match its losses bit for bit.
     fn products(&self, block: MatRef<'_, f64>, workspace: &mut BlockWorkspace) {
         let rows = block.nrows();
+        #[cfg(target_arch = "x86_64")]
+        if let Some(kernel_block) = self.kernel_block(block) {
+            assign_avx512::products(
+                &self.kernel_coefficients(),
+                kernel_block,
+                workspace.products.as_mut(),
+            );
+            return;
+        }
         matmul(
             workspace.products.as_mut().subrows_mut(0, rows),
             Accum::Replace,
@@ -181,9 +236,24 @@ impl ClusterParams {
         workspace: &mut BlockWorkspace,
     ) -> (f64, f64) {
         let rows = row_norms.len();
-        self.products(block, workspace);
-
-        self.argmin_over_clusters(row_norms, current, labels, best, workspace);
+        let mut done = false;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(kernel_block) = self.kernel_block(block) {
+            assign_avx512::assign(
+                &self.kernel_coefficients(),
+                kernel_block,
+                row_norms,
+                current,
+                labels,
+                best,
+                &mut workspace.current_losses[..rows],
+            );
+            done = true;
+        }
+        if !done {
+            self.products(block, workspace);
+            self.argmin_over_clusters(row_norms, current, labels, best, workspace);
+        }
 
         let mut current_sum = 0.0;
         let mut best_sum = 0.0;
@@ -497,6 +567,111 @@ mod tests {
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&best), bits(&portable_best));
         assert_eq!(bits(&current_losses), bits(&workspace.current_losses));
+    }
+
+    /// Random parameters, points and current labels for the kernel comparisons, with cluster 1
+    /// inactive.
+    #[cfg(target_arch = "x86_64")]
+    fn random_problem(
+        n: usize,
+        d: usize,
+        h: usize,
+        seed: u64,
+    ) -> (ClusterParams, Mat<f64>, Vec<f64>, Vec<usize>) {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let k = 4;
+        let x: Mat<f64> = Mat::from_fn(n, d, |_, _| rng.random_range(-3.0..3.0));
+        let centers = Mat::from_fn(k, d, |_, _| rng.random_range(-1.0..1.0));
+        let bases = Mat::from_fn(k * h, d, |_, _| rng.random_range(-0.5..0.5));
+        let params = ClusterParams::new(centers, bases, h, 0.3, vec![true, false, true, true]);
+        let norms = (0..n)
+            .map(|i| (0..d).map(|c| x[(i, c)].powi(2)).sum())
+            .collect();
+        let current = (0..n).map(|i| [0, 2, 3][i % 3]).collect();
+        (params, x, norms, current)
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn avx512_products_match_faer() {
+        if !assign_avx512::is_available() {
+            eprintln!("skipped: this CPU has no AVX-512F");
+            return;
+        }
+        // h = 9 needs two passes of at most 8 products, and 301 points end in a partial tile.
+        for (d, h) in [(7, 0), (7, 2), (12, 9)] {
+            let (params, x, _, _) = random_problem(301, d, h, 11);
+            let mut workspace = params.workspace(301);
+            params.products(x.as_ref(), &mut workspace);
+            let expected = x.as_ref() * params.stacked.transpose();
+            for p in 0..params.stacked.nrows() {
+                for i in 0..301 {
+                    let (got, want) = (workspace.products[(i, p)], expected[(i, p)]);
+                    assert!(
+                        (got - want).abs() <= 1e-13 * (1.0 + want.abs()),
+                        "d = {d}, h = {h}, product ({i}, {p}): {got} vs {want}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn avx512_assignment_matches_products_path() {
+        if !assign_avx512::is_available() {
+            eprintln!("skipped: this CPU has no AVX-512F");
+            return;
+        }
+        for (d, h) in [(7, 0), (7, 2), (12, 9)] {
+            let (params, x, norms, current) = random_problem(301, d, h, 5);
+            let mut workspace = params.workspace(301);
+
+            let (mut labels, mut best) = (vec![0; 301], vec![0.0; 301]);
+            params.block_assign(
+                x.as_ref(),
+                &norms,
+                &current,
+                &mut labels,
+                &mut best,
+                &mut workspace,
+            );
+            let fused_current = workspace.current_losses.clone();
+
+            // The same products, stored, then the portable argmin over them.
+            params.products(x.as_ref(), &mut workspace);
+            let (mut expected_labels, mut expected_best) = (vec![0; 301], vec![0.0; 301]);
+            params.argmin_over_clusters_portable(
+                &norms,
+                &current,
+                &mut expected_labels,
+                &mut expected_best,
+                &mut workspace,
+            );
+            for i in 0..301 {
+                if best[i] == fused_current[i] {
+                    expected_labels[i] = current[i];
+                }
+            }
+
+            assert_eq!(labels, expected_labels, "d = {d}, h = {h}: labels");
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&best), bits(&expected_best), "d = {d}, h = {h}: best");
+            assert_eq!(
+                bits(&fused_current),
+                bits(&workspace.current_losses),
+                "d = {d}, h = {h}: current losses"
+            );
+        }
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn avx512_block_rejects_row_major_input() {
+        let x = Mat::<f64>::zeros(5, 3);
+        assert!(assign_avx512::Block::new(x.as_ref()).is_some());
+        assert!(assign_avx512::Block::new(x.as_ref().transpose()).is_none());
     }
 
     #[test]

@@ -29,6 +29,8 @@
 //! bit for bit for any number of threads.
 
 pub(crate) mod assign;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod assign_avx512;
 pub mod bench;
 pub(crate) mod eigen;
 pub(crate) mod init;
