@@ -36,7 +36,7 @@ pub(crate) const SCATTER_CHUNK_ROWS: usize = 4096;
 const TRANSPOSE_BLOCK_ROWS: usize = 64;
 
 /// Labels per task of the counting sort.
-const GROUP_BLOCK_POINTS: usize = 1 << 14;
+const GROUP_BLOCK_POINTS: usize = 1 << 12;
 
 /// Rows of the buffer a chunk's shifted members are read into before each GEMM.
 const BUFFER_ROWS: usize = 512;
