@@ -12,6 +12,10 @@
 //! are processed in parallel, and each GEMM runs sequentially inside its block, so every loss is
 //! computed the same way for any number of threads. Losses a hair below zero from rounding are
 //! clamped to zero.
+//!
+//! On CPUs with AVX-512F, [`super::assign_avx512`] replaces the GEMM and the column-wise argmin
+//! for column-major blocks, with the same loss arithmetic. Its products round differently from
+//! faer's, so results can differ in the last bits between CPUs with and without AVX-512.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};

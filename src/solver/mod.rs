@@ -17,8 +17,9 @@
 //!    fewer members than dimensions). A cluster whose members did not change keeps its center
 //!    and basis, and for d ≥ 64 the eigenvectors are first sought by a subspace iteration
 //!    started from the previous basis, with the scatter matrix or the members as operator;
-//! 2. **assign**: all `n × K` losses from one GEMM per block of points, then the argmin, keeping
-//!    a point's label when it is still a minimiser, else the lowest index;
+//! 2. **assign**: all `n × K` losses from one GEMM per block of points (with AVX-512, from
+//!    register tiles that never store the products), then the argmin, keeping a point's label
+//!    when it is still a minimiser, else the lowest index;
 //! 3. **re-seed** each empty cluster with the point of largest loss;
 //! 4. **stop** when the labels do not change, when the relative decrease of the loss falls below
 //!    `tol`, or after `max_iter` assignments.
